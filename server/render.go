@@ -1,0 +1,188 @@
+package server
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"hindsight/markdown"
+	"hindsight/models"
+	"hindsight/templates"
+)
+
+// pageNames lists every page template. Each is parsed with the layout and
+// partials at start-up; a missing or broken one fails the boot.
+var pageNames = []string{
+	"error", "schema_behind", "setup", "signin",
+	"incident_list", "incident_form", "incident_show", "incident_delete",
+	"profile", "users", "tokens", "status",
+}
+
+type pageSet struct {
+	byName map[string]*template.Template
+}
+
+func parsePages() (*pageSet, error) {
+	ps := &pageSet{byName: map[string]*template.Template{}}
+	for _, name := range pageNames {
+		t, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(templates.FS,
+			"layout.html", "partials/*.html", "pages/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", name, err)
+		}
+		if t.Lookup("content") == nil {
+			return nil, fmt.Errorf("template %s: defines no \"content\" block", name)
+		}
+		ps.byName[name] = t
+	}
+	return ps, nil
+}
+
+// page is what every template receives: the layout's needs plus D, the
+// page's own data.
+type page struct {
+	Title  string
+	User   *models.User
+	Zone   *time.Location
+	Flash  string
+	Status *models.Instance
+	Path   string
+	D      any
+}
+
+// render writes a page. It renders into a buffer first so that a template
+// error becomes a clean 500 rather than half a page.
+func (s *Server) render(c *gin.Context, status int, name, title string, data any) {
+	t, ok := s.pages.byName[name]
+	if !ok {
+		s.fail(c, fmt.Errorf("no page template %q", name))
+		return
+	}
+	p := page{Title: title, User: currentUser(c), Zone: s.viewerZone(c), Flash: takeFlash(c), Path: c.Request.URL.Path, D: data}
+	if st, err := s.store.InstanceStatus(c); err == nil && st.StatusLevel != models.StatusOK {
+		p.Status = st
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, p); err != nil {
+		s.log.ErrorContext(c, "render page", "page", name, "err", err, "request_id", requestID(c))
+		c.String(http.StatusInternalServerError, "something went wrong on our side; the error is in the server log")
+		c.Abort()
+		return
+	}
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+}
+
+func (s *Server) renderError(c *gin.Context, ae *appError) {
+	title := http.StatusText(ae.Status)
+	s.render(c, ae.Status, "error", title, ae)
+	c.Abort()
+}
+
+// redirect answers a successful form POST with 303, optionally leaving a
+// one-time message for the next page.
+func redirect(c *gin.Context, to, flash string) {
+	if flash != "" {
+		c.SetCookie(flashCookie, url.QueryEscape(flash), 60, "/", "", false, true)
+	}
+	c.Redirect(http.StatusSeeOther, to)
+}
+
+const flashCookie = "hindsight_flash"
+
+func takeFlash(c *gin.Context) string {
+	v, err := c.Cookie(flashCookie)
+	if err != nil || v == "" {
+		return ""
+	}
+	c.SetCookie(flashCookie, "", -1, "/", "", false, true)
+	msg, _ := url.QueryUnescape(v)
+	if len(msg) > 200 {
+		msg = msg[:200]
+	}
+	return msg
+}
+
+var templateFuncs = template.FuncMap{
+	"markdown": markdown.ToHTML,
+	// when formats a time in the viewer's zone; the zone is always named.
+	"when": func(t any, zone *time.Location) string {
+		tt, ok := timeValue(t)
+		if !ok {
+			return ""
+		}
+		return tt.In(zone).Format("2006-01-02 15:04 MST")
+	},
+	"utc": func(t any) string {
+		tt, ok := timeValue(t)
+		if !ok {
+			return ""
+		}
+		return tt.UTC().Format("2006-01-02 15:04:05 UTC")
+	},
+	"iso": func(t any) string {
+		tt, ok := timeValue(t)
+		if !ok {
+			return ""
+		}
+		return tt.UTC().Format(time.RFC3339)
+	},
+	"join": strings.Join,
+	"list": func(v ...string) []string { return v },
+	"roleAtLeast": func(u *models.User, role string) bool {
+		return u != nil && models.RoleAtLeast(u.Role, role)
+	},
+	"statusLabel": statusLabel,
+	"lower":       strings.ToLower,
+	"add":         func(a, b int) int { return a + b },
+	"withParam": func(q url.Values, key, value string) string {
+		v := url.Values{}
+		for k, vs := range q {
+			v[k] = append([]string(nil), vs...)
+		}
+		if value == "" {
+			v.Del(key)
+		} else {
+			v.Set(key, value)
+		}
+		return "?" + v.Encode()
+	},
+	"contains": func(list []string, v string) bool {
+		for _, x := range list {
+			if x == v {
+				return true
+			}
+		}
+		return false
+	},
+}
+
+func timeValue(t any) (time.Time, bool) {
+	switch v := t.(type) {
+	case time.Time:
+		return v, !v.IsZero()
+	case *time.Time:
+		if v == nil || v.IsZero() {
+			return time.Time{}, false
+		}
+		return *v, true
+	}
+	return time.Time{}, false
+}
+
+func statusLabel(s string) string {
+	switch s {
+	case models.StatusDraft:
+		return "Draft"
+	case models.StatusInReview:
+		return "In review"
+	case models.StatusPublished:
+		return "Published"
+	}
+	return s
+}

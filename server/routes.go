@@ -1,0 +1,71 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"hindsight/models"
+	"hindsight/static"
+)
+
+// routes is the one list of everything Hindsight answers. Roles: viewer
+// reads, editor writes postmortems, admin manages the installation.
+func (s *Server) routes(r *gin.Engine) {
+	r.Use(s.recoverPanics, s.requestLog, s.securityHeaders, s.limitBody)
+
+	// Operability: always served, whatever the schema state.
+	r.GET("/healthz", s.healthz)
+	r.GET("/readyz", s.readyz)
+	r.GET("/version", s.version)
+	r.GET("/metrics", s.metricsHandler)
+	r.StaticFS("/static", http.FS(static.FS))
+
+	app := r.Group("/", s.schemaGate)
+	app.GET("/api/v1/openapi.json", s.openAPI)
+
+	// Browser pages, signed in with a session cookie.
+	web := app.Group("/", s.parseForm, s.loadSession, s.requireSetup)
+	web.GET("/", func(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/incidents") })
+	web.GET("/setup", s.setupForm)
+	web.POST("/setup", s.setupSubmit)
+	web.GET("/signin", s.signInForm)
+	web.POST("/signin", s.signInSubmit)
+	web.POST("/signout", s.signOut)
+
+	viewer := web.Group("/", s.requirePageRole(models.RoleViewer))
+	viewer.GET("/incidents", s.incidentList)
+	viewer.GET("/incidents/:id", s.incidentShow)
+	viewer.GET("/settings/profile", s.profileForm)
+	viewer.POST("/settings/profile", s.profileSubmit)
+
+	editor := web.Group("/", s.requirePageRole(models.RoleEditor))
+	editor.GET("/incidents/new", s.incidentNew)
+	editor.POST("/incidents", s.incidentCreate)
+	editor.GET("/incidents/:id/edit", s.incidentEdit)
+	editor.POST("/incidents/:id", s.incidentUpdate)
+
+	admin := web.Group("/", s.requirePageRole(models.RoleAdmin))
+	admin.GET("/incidents/:id/delete", s.incidentDeleteConfirm)
+	admin.POST("/incidents/:id/delete", s.incidentDelete)
+	admin.GET("/settings/users", s.userList)
+	admin.POST("/settings/users", s.userCreate)
+	admin.POST("/settings/users/:id/role", s.userSetRole)
+	admin.POST("/settings/users/:id/delete", s.userDelete)
+	admin.GET("/settings/tokens", s.tokenList)
+	admin.POST("/settings/tokens", s.tokenCreate)
+	admin.POST("/settings/tokens/:id/revoke", s.tokenRevoke)
+	admin.GET("/settings/status", s.statusForm)
+	admin.POST("/settings/status", s.statusSubmit)
+
+	// JSON API, authenticated with a Bearer token.
+	api := app.Group("/api/v1", s.requireToken)
+	api.GET("/incidents", s.requireAPIRole(models.RoleViewer), s.apiIncidentList)
+	api.POST("/incidents", s.requireAPIRole(models.RoleEditor), s.apiIncidentCreate)
+	api.GET("/incidents/:id", s.requireAPIRole(models.RoleViewer), s.apiIncidentGet)
+	api.PATCH("/incidents/:id", s.requireAPIRole(models.RoleEditor), s.apiIncidentPatch)
+	api.DELETE("/incidents/:id", s.requireAPIRole(models.RoleAdmin), s.apiIncidentDelete)
+
+	r.NoRoute(s.notFound)
+	r.NoMethod(s.methodNotAllowed)
+}
