@@ -4,6 +4,7 @@ package main
 
 import (
 	"os"
+	_ "time/tzdata" // viewers' time zones work on hosts without a zone database
 
 	"hindsight/cli"
 )

@@ -140,6 +140,10 @@ func TestChecksums(t *testing.T) {
 			t.Errorf("migrations/%s is not recorded in migrations/%s.\n\tRecord it with: %s", f, manifestFile, updateHint)
 			continue
 		}
+		if !migrationName.MatchString(path.Base(f)) {
+			t.Errorf("migrations/%s: not recorded, fix its name first (see TestMigrationFileNames)", f)
+			continue
+		}
 		sum, err := fileSum(f)
 		if err != nil {
 			t.Fatalf("read migrations/%s: %v", f, err)

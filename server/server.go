@@ -33,6 +33,7 @@ type Server struct {
 	metrics   *metrics
 	schema    *schemaWatch
 	setupDone atomic.Bool // once true stays true: the last admin cannot be removed
+	engine    *gin.Engine
 	handler   http.Handler
 }
 
@@ -58,9 +59,14 @@ func New(cfg *config.Config, store *models.Store, log *slog.Logger, build BuildI
 	engine.HandleMethodNotAllowed = true
 	engine.RemoveExtraSlash = true
 	s.routes(engine)
+	s.engine = engine
 	s.handler = s.protectCrossOrigin(engine)
 	return s, nil
 }
+
+// Routes lists every registered route; tests check each one is guarded and
+// documented.
+func (s *Server) Routes() gin.RoutesInfo { return s.engine.Routes() }
 
 // ServeHTTP makes the server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
