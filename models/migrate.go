@@ -87,7 +87,7 @@ func (s *Store) provider() (*goose.Provider, func() error, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(migrationLockID), lock.WithLockTimeout(5, 120))
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(migrationLockID), lock.WithLockTimeout(1, 600))
 	if err != nil {
 		db.Close()
 		return nil, nil, err
