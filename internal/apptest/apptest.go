@@ -202,3 +202,14 @@ func do(t testing.TB, client *http.Client, req *http.Request) *Response {
 func (b *Browser) SetCookie(u *url.URL, c *http.Cookie) {
 	b.client.Jar.SetCookies(u, []*http.Cookie{c})
 }
+
+// Cookie returns the browser's cookie of that name for the site.
+func (b *Browser) Cookie(site, name string) *http.Cookie {
+	u, _ := url.Parse(site)
+	for _, c := range b.client.Jar.Cookies(u) {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
