@@ -10,13 +10,9 @@ import (
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
-	"github.com/yuin/goldmark/renderer/html"
 )
 
-var md = goldmark.New(
-	goldmark.WithExtensions(extension.GFM),
-	goldmark.WithRendererOptions(html.WithHardWraps()),
-)
+var md = goldmark.New(goldmark.WithExtensions(extension.GFM))
 
 // ToHTML renders GitHub-flavoured Markdown safely.
 func ToHTML(src string) template.HTML {
