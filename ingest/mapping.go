@@ -66,6 +66,7 @@ func (m Mapping) ServiceFrom(labels map[string]string, conventional []string, fa
 // Apply fills what a parser left to the mapping and normalises the event:
 // severity onto the four levels, times to UTC, the default environment.
 func (m Mapping) Apply(ev *Event) {
+	cleanStrings(ev)
 	if sev := m.NormalizeSeverity(ev.Severity); sev != "" || ev.Severity != "" {
 		ev.Severity = sev
 	}
@@ -148,4 +149,28 @@ func contains(list []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// cleanStrings makes every text valid UTF-8 without NUL bytes, which
+// PostgreSQL refuses in text columns: one odd byte must not lose an alert.
+func cleanStrings(ev *Event) {
+	for _, p := range []*string{&ev.Source, &ev.DedupKey, &ev.Status, &ev.Title, &ev.Description, &ev.Severity,
+		&ev.Service, &ev.Environment, &ev.Commit, &ev.Ref, &ev.URL} {
+		*p = cleanString(*p)
+	}
+	if len(ev.Labels) == 0 {
+		return
+	}
+	clean := make(map[string]string, len(ev.Labels))
+	for k, v := range ev.Labels {
+		clean[cleanString(k)] = cleanString(v)
+	}
+	ev.Labels = clean
+}
+
+func cleanString(s string) string {
+	if strings.IndexByte(s, 0) >= 0 {
+		s = strings.ReplaceAll(s, "\x00", "")
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
 }

@@ -94,7 +94,7 @@ func (s *Store) ListIncidents(ctx context.Context, f IncidentFilter) (*IncidentP
 		q = q.Where("id IN (SELECT incident_id FROM incident_tags WHERE tag = ?)", f.Tag)
 	}
 	if terms := SearchTerms(f.Query); len(terms) > 0 {
-		clause, arg := s.search.incidentMatch(terms)
+		clause, arg := s.search.match("incidents", terms)
 		q = q.Where(clause, arg)
 	}
 	page := &IncidentPage{Page: f.Page, PerPage: f.PerPage}

@@ -9,8 +9,9 @@ import (
 // with a tsvector column and a GIN index, SQLite with an FTS5 table. Both
 // match every term as a prefix, so "migr" finds "migration" on either.
 type searcher interface {
-	// incidentMatch returns a WHERE clause over incidents and its argument.
-	incidentMatch(terms []string) (string, any)
+	// match returns a WHERE clause over table (incidents or events) and its
+	// argument.
+	match(table string, terms []string) (string, any)
 }
 
 // SearchTerms splits a query into lowercase words of letters and digits.
@@ -28,20 +29,20 @@ func SearchTerms(q string) []string {
 
 type postgresSearch struct{}
 
-func (postgresSearch) incidentMatch(terms []string) (string, any) {
+func (postgresSearch) match(table string, terms []string) (string, any) {
 	parts := make([]string, len(terms))
 	for i, t := range terms {
 		parts[i] = t + ":*"
 	}
-	return "search @@ to_tsquery('english', ?)", strings.Join(parts, " & ")
+	return table + ".search @@ to_tsquery('english', ?)", strings.Join(parts, " & ")
 }
 
 type sqliteSearch struct{}
 
-func (sqliteSearch) incidentMatch(terms []string) (string, any) {
+func (sqliteSearch) match(table string, terms []string) (string, any) {
 	parts := make([]string, len(terms))
 	for i, t := range terms {
 		parts[i] = `"` + t + `"*`
 	}
-	return "id IN (SELECT rowid FROM incidents_fts WHERE incidents_fts MATCH ?)", strings.Join(parts, " ")
+	return table + ".id IN (SELECT rowid FROM " + table + "_fts WHERE " + table + "_fts MATCH ?)", strings.Join(parts, " ")
 }
