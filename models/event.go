@@ -40,7 +40,6 @@ func (e *Event) LabelMap() map[string]string {
 	return m
 }
 
-
 // Delivery is one webhook request as received.
 type Delivery struct {
 	ID            int64

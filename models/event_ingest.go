@@ -15,7 +15,7 @@ import (
 
 // IncomingDelivery is a parsed webhook request on its way to storage.
 type IncomingDelivery struct {
-	Scope         string  // integration id, or "api:<source>"
+	Scope         string  // integration id, or "api" for POST /api/v1/events
 	IntegrationID *string // nil for the API
 	Key           string  // the tool's delivery id, or a hash of the body
 	ContentType   string
@@ -74,6 +74,18 @@ func (s *Store) Ingest(ctx context.Context, in IncomingDelivery) (IngestResult, 
 	return res, err
 }
 
+// eventScope is where an event's dedup key is unique: its integration, or
+// for the API its sender's source name, so that two senders' keys never
+// collide.
+func (in IncomingDelivery) eventScope(ev ingest.Event) string {
+	if in.IntegrationID == nil {
+		return "api:" + ev.Source
+	}
+	return in.Scope
+}
+
+type scopedKey struct{ scope, key string }
+
 // eventState is one dedup key's event while a delivery is applied to it.
 type eventState struct {
 	row     Event
@@ -86,24 +98,26 @@ func (s *Store) applyEvents(tx *gorm.DB, in IncomingDelivery, deliveryID int64, 
 	if len(in.Events) == 0 {
 		return nil
 	}
-	keys := make([]string, 0, len(in.Events))
-	seen := map[string]bool{}
+	keys := make([]scopedKey, 0, len(in.Events))
+	seen := map[scopedKey]bool{}
 	for _, ev := range in.Events {
-		if !seen[ev.DedupKey] {
-			seen[ev.DedupKey] = true
-			keys = append(keys, ev.DedupKey)
+		k := scopedKey{in.eventScope(ev), ev.DedupKey}
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
 		}
 	}
-	states := make(map[string]*eventState, len(keys))
-	if err := s.loadEventStates(tx, in.Scope, keys, states); err != nil {
+	states := make(map[scopedKey]*eventState, len(keys))
+	if err := s.loadEventStates(tx, keys, states); err != nil {
 		return err
 	}
 	for _, ev := range in.Events {
-		st := states[ev.DedupKey]
+		k := scopedKey{in.eventScope(ev), ev.DedupKey}
+		st := states[k]
 		if st == nil {
-			st = &eventState{row: newEventRow(in, ev, deliveryID, now), isNew: true, changed: true}
+			st = &eventState{row: newEventRow(in, k.scope, ev, deliveryID, now), isNew: true, changed: true}
 			st.history = append(st.history, statusChange(ev, ev.Status, deliveryID, now))
-			states[ev.DedupKey] = st
+			states[k] = st
 			res.Accepted++
 			continue
 		}
@@ -126,22 +140,23 @@ func (s *Store) applyEvents(tx *gorm.DB, in IncomingDelivery, deliveryID int64, 
 	if len(lost) > 0 {
 		// A concurrent delivery created some of these keys after we looked:
 		// merge into the stored rows instead.
-		stored := map[string]*eventState{}
-		lostKeys := make([]string, 0, len(lost))
+		stored := map[scopedKey]*eventState{}
+		lostKeys := make([]scopedKey, 0, len(lost))
 		for _, st := range lost {
-			lostKeys = append(lostKeys, st.row.DedupKey)
+			lostKeys = append(lostKeys, scopedKey{st.row.Scope, st.row.DedupKey})
 		}
-		if err := s.loadEventStates(tx, in.Scope, lostKeys, stored); err != nil {
+		if err := s.loadEventStates(tx, lostKeys, stored); err != nil {
 			return err
 		}
 		for _, st := range lost {
-			cur := stored[st.row.DedupKey]
+			k := scopedKey{st.row.Scope, st.row.DedupKey}
+			cur := stored[k]
 			if cur == nil {
-				return fmt.Errorf("event %q vanished during ingest", st.row.DedupKey)
+				return fmt.Errorf("event %q vanished during ingest", k.key)
 			}
 			*st = *cur
 			for _, ev := range in.Events {
-				if ev.DedupKey == st.row.DedupKey {
+				if (scopedKey{in.eventScope(ev), ev.DedupKey}) == k {
 					mergeEvent(st, ev, deliveryID, now)
 				}
 			}
@@ -166,30 +181,42 @@ func (s *Store) applyEvents(tx *gorm.DB, in IncomingDelivery, deliveryID int64, 
 	return nil
 }
 
-func (s *Store) loadEventStates(tx *gorm.DB, scope string, keys []string, into map[string]*eventState) error {
-	for start := 0; start < len(keys); start += insertChunk {
-		end := min(start+insertChunk, len(keys))
-		q := tx.Where("scope = ? AND dedup_key IN ?", scope, keys[start:end])
-		if s.dialect == Postgres {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+// loadEventStates reads the stored events of the keys, locking them on
+// PostgreSQL so that concurrent deliveries to one event apply in turn.
+func (s *Store) loadEventStates(tx *gorm.DB, keys []scopedKey, into map[scopedKey]*eventState) error {
+	byScope := map[string][]string{}
+	var scopes []string
+	for _, k := range keys {
+		if _, ok := byScope[k.scope]; !ok {
+			scopes = append(scopes, k.scope)
 		}
-		var rows []Event
-		if err := q.Find(&rows).Error; err != nil {
-			return err
-		}
-		for _, r := range rows {
-			utcEvent(&r)
-			into[r.DedupKey] = &eventState{row: r}
+		byScope[k.scope] = append(byScope[k.scope], k.key)
+	}
+	for _, scope := range scopes {
+		scopeKeys := byScope[scope]
+		for start := 0; start < len(scopeKeys); start += insertChunk {
+			q := tx.Where("scope = ? AND dedup_key IN ?", scope, scopeKeys[start:min(start+insertChunk, len(scopeKeys))])
+			if s.dialect == Postgres {
+				q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+			}
+			var rows []Event
+			if err := q.Find(&rows).Error; err != nil {
+				return err
+			}
+			for _, r := range rows {
+				utcEvent(&r)
+				into[scopedKey{r.Scope, r.DedupKey}] = &eventState{row: r}
+			}
 		}
 	}
 	return nil
 }
 
-func newEventRow(in IncomingDelivery, ev ingest.Event, deliveryID int64, now time.Time) Event {
+func newEventRow(in IncomingDelivery, scope string, ev ingest.Event, deliveryID int64, now time.Time) Event {
 	labels, _ := json.Marshal(nonNilLabels(ev.Labels))
 	id := deliveryID
 	return Event{
-		Scope: in.Scope, IntegrationID: in.IntegrationID, Source: ev.Source, Kind: ev.Kind, DedupKey: ev.DedupKey,
+		Scope: scope, IntegrationID: in.IntegrationID, Source: ev.Source, Kind: ev.Kind, DedupKey: ev.DedupKey,
 		Status: ev.Status, Title: ev.Title, Description: ev.Description, Severity: ev.Severity, Service: ev.Service,
 		Environment: ev.Environment, StartsAt: ev.StartsAt.UTC(), EndsAt: utcPtr(ev.EndsAt), CommitSHA: ev.Commit,
 		Ref: ev.Ref, URL: ev.URL, Labels: string(labels), HasMigrations: ev.HasMigrations,
@@ -325,7 +352,7 @@ func (s *Store) insertEvents(tx *gorm.DB, fresh []*eventState) (lost []*eventSta
 		var sql strings.Builder
 		sql.WriteString("INSERT INTO events (" + strings.Join(eventColumns, ", ") + ") VALUES ")
 		args := make([]any, 0, len(chunk)*len(eventColumns))
-		byKey := make(map[string]*eventState, len(chunk))
+		byKey := make(map[scopedKey]*eventState, len(chunk))
 		for i, st := range chunk {
 			if i > 0 {
 				sql.WriteString(", ")
@@ -335,19 +362,21 @@ func (s *Store) insertEvents(tx *gorm.DB, fresh []*eventState) (lost []*eventSta
 			args = append(args, r.Scope, r.IntegrationID, r.Source, r.Kind, r.DedupKey, r.Status, r.Title, r.Description,
 				r.Severity, r.Service, r.Environment, r.StartsAt, r.EndsAt, r.CommitSHA, r.Ref, r.URL, r.Labels,
 				r.HasMigrations, r.FirstDeliveryID, r.LastDeliveryID, r.ReceivedAt, r.UpdatedAt)
-			byKey[r.DedupKey] = st
+			byKey[scopedKey{r.Scope, r.DedupKey}] = st
 		}
-		sql.WriteString(" ON CONFLICT (scope, dedup_key) DO NOTHING RETURNING id, dedup_key")
+		sql.WriteString(" ON CONFLICT (scope, dedup_key) DO NOTHING RETURNING id, scope, dedup_key")
 		var ids []struct {
 			ID       int64
+			Scope    string
 			DedupKey string
 		}
 		if err := tx.Raw(sql.String(), args...).Scan(&ids).Error; err != nil {
 			return nil, err
 		}
 		for _, r := range ids {
-			byKey[r.DedupKey].row.ID = r.ID
-			delete(byKey, r.DedupKey)
+			k := scopedKey{r.Scope, r.DedupKey}
+			byKey[k].row.ID = r.ID
+			delete(byKey, k)
 		}
 		for _, st := range byKey {
 			lost = append(lost, st)

@@ -23,37 +23,38 @@ func alert(key, status string, starts string, ends *string) ingest.Event {
 	return ev
 }
 
-func delivery(scope, key string, evs ...ingest.Event) models.IncomingDelivery {
-	return models.IncomingDelivery{Scope: scope, Key: key, ContentType: "application/json", Payload: []byte(`{"raw":true}`), Events: evs}
+// delivery is an API delivery: its events are scoped by their source.
+func delivery(key string, evs ...ingest.Event) models.IncomingDelivery {
+	return models.IncomingDelivery{Scope: "api", Key: key, ContentType: "application/json", Payload: []byte(`{"raw":true}`), Events: evs}
 }
 
 func TestIngestAlertLifecycle(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
-		scope := "api:alertmanager"
+		
 		firing := alert("fp1@2022-11-17T10:45:00Z", ingest.StatusFiring, "2022-11-17T10:45:00Z", nil)
-		res, err := s.Ingest(ctx, delivery(scope, "d1", firing))
+		res, err := s.Ingest(ctx, delivery("d1", firing))
 		if err != nil || res.Accepted != 1 || res.Duplicates != 0 {
 			t.Fatalf("first firing: %+v %v", res, err)
 		}
 		// A re-notification of the same firing alert adds nothing.
-		res, _ = s.Ingest(ctx, delivery(scope, "d2", firing))
+		res, _ = s.Ingest(ctx, delivery("d2", firing))
 		if res.Accepted != 0 || res.Duplicates != 1 || res.Redelivery {
 			t.Fatalf("re-notification: %+v", res)
 		}
 		// The very same request again is a redelivery.
-		res, _ = s.Ingest(ctx, delivery(scope, "d2", firing))
+		res, _ = s.Ingest(ctx, delivery("d2", firing))
 		if !res.Redelivery || res.Duplicates != 1 {
 			t.Fatalf("redelivery: %+v", res)
 		}
 		end := "2022-11-17T11:45:00Z"
 		resolved := alert("fp1@2022-11-17T10:45:00Z", ingest.StatusResolved, "2022-11-17T10:45:00Z", &end)
-		res, _ = s.Ingest(ctx, delivery(scope, "d3", resolved))
+		res, _ = s.Ingest(ctx, delivery("d3", resolved))
 		if res.Accepted != 1 {
 			t.Fatalf("resolve: %+v", res)
 		}
 		// A late firing after the resolve does not reopen it.
-		res, _ = s.Ingest(ctx, delivery(scope, "d4", firing))
+		res, _ = s.Ingest(ctx, delivery("d4", firing))
 		if res.Accepted != 0 || res.Duplicates != 1 {
 			t.Fatalf("late firing: %+v", res)
 		}
@@ -91,11 +92,11 @@ func TestIngestDeployHistoryAndBatches(t *testing.T) {
 		}
 		done := "2022-11-17T10:32:00Z"
 		// Pending and in-progress in one batch, success later.
-		res, err := s.Ingest(ctx, delivery("gh", "a", deploy(ingest.StatusPending, nil), deploy(ingest.StatusInProgress, nil)))
+		res, err := s.Ingest(ctx, delivery("a", deploy(ingest.StatusPending, nil), deploy(ingest.StatusInProgress, nil)))
 		if err != nil || res.Accepted != 2 {
 			t.Fatalf("batch: %+v %v", res, err)
 		}
-		if _, err := s.Ingest(ctx, delivery("gh", "b", deploy(ingest.StatusSucceeded, &done))); err != nil {
+		if _, err := s.Ingest(ctx, delivery("b", deploy(ingest.StatusSucceeded, &done))); err != nil {
 			t.Fatal(err)
 		}
 		page, _ := s.ListEvents(ctx, models.EventFilter{Kind: "deploy"})
@@ -114,8 +115,10 @@ func TestIngestDeployHistoryAndBatches(t *testing.T) {
 		if fmt.Sprint(statuses) != "[pending in_progress succeeded]" {
 			t.Errorf("history = %v", statuses)
 		}
-		// The same dedup key in another scope is another event.
-		if _, err := s.Ingest(ctx, delivery("other", "a", deploy(ingest.StatusPending, nil))); err != nil {
+		// The same dedup key from another source is another event.
+		other := deploy(ingest.StatusPending, nil)
+		other.Source = "gitlab-ci"
+		if _, err := s.Ingest(ctx, delivery("c", other)); err != nil {
 			t.Fatal(err)
 		}
 		if page, _ := s.ListEvents(ctx, models.EventFilter{Kind: "deploy"}); len(page.Events) != 2 {
@@ -138,7 +141,7 @@ func TestListEventsFiltersAndCursor(t *testing.T) {
 		}
 		// Two events at the same instant test the id tie-breaker.
 		evs[24].StartsAt = evs[23].StartsAt
-		if _, err := s.Ingest(ctx, delivery("api:x", "d", evs...)); err != nil {
+		if _, err := s.Ingest(ctx, delivery("d", evs...)); err != nil {
 			t.Fatal(err)
 		}
 		var all []int64
@@ -193,7 +196,7 @@ func TestConcurrentDeliveriesOneEvent(t *testing.T) {
 			wg.Add(1)
 			go func(i int) {
 				defer wg.Done()
-				_, errs[i] = s.Ingest(ctx, delivery("api:am", fmt.Sprintf("d%d", i), alert("same", ingest.StatusFiring, "2024-01-01T00:00:00Z", nil)))
+				_, errs[i] = s.Ingest(ctx, delivery(fmt.Sprintf("d%d", i), alert("same", ingest.StatusFiring, "2024-01-01T00:00:00Z", nil)))
 			}(i)
 		}
 		wg.Wait()
