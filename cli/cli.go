@@ -38,6 +38,7 @@ func commands() []command {
 		{"seed", "load the demo postmortems (idempotent)", runSeed},
 		{"user", "manage users: `user add --email E --name N --role R`", runUser},
 		{"token", "manage API tokens: `token add --name N [--role editor]`", runToken},
+		{"integration", "add a webhook integration: `integration add --kind KIND --name N [--json]`", runIntegration},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -26,6 +26,7 @@ type Config struct {
 	SecureCookies    bool // true when BaseURL is https
 	LoginMaxFailures int  // failed sign-ins per e-mail or address within LoginWindow
 	LoginWindow      time.Duration
+	PayloadRetention time.Duration // raw webhook payloads older than this are pruned
 }
 
 // Variable documents one environment variable: it is the source of truth for
@@ -49,6 +50,7 @@ var Variables = []Variable{
 	{"HINDSIGHT_SESSION_LIFETIME", "336h", "how long a browser session lasts without use"},
 	{"HINDSIGHT_LOGIN_MAX_FAILURES", "10", "failed sign-ins allowed per e-mail and per client address within the window"},
 	{"HINDSIGHT_LOGIN_WINDOW", "15m", "the window for the sign-in limit"},
+	{"HINDSIGHT_PAYLOAD_RETENTION", "720h", "how long raw webhook payloads are kept for audit and re-parsing; the events themselves stay"},
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv in production,
@@ -107,6 +109,9 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 	}
 	c.LoginMaxFailures = int(failures)
 	if c.LoginWindow, err = positiveDuration("HINDSIGHT_LOGIN_WINDOW", get("HINDSIGHT_LOGIN_WINDOW")); err != nil {
+		return nil, err
+	}
+	if c.PayloadRetention, err = positiveDuration("HINDSIGHT_PAYLOAD_RETENTION", get("HINDSIGHT_PAYLOAD_RETENTION")); err != nil {
 		return nil, err
 	}
 	return &c, nil

@@ -31,7 +31,7 @@ func delivery(key string, evs ...ingest.Event) models.IncomingDelivery {
 func TestIngestAlertLifecycle(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
-		
+
 		firing := alert("fp1@2022-11-17T10:45:00Z", ingest.StatusFiring, "2022-11-17T10:45:00Z", nil)
 		res, err := s.Ingest(ctx, delivery("d1", firing))
 		if err != nil || res.Accepted != 1 || res.Duplicates != 0 {

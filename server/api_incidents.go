@@ -82,7 +82,7 @@ func (s *Server) apiIncidentList(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	page, err := s.store.ListIncidents(c, f)
+	page, err := s.store.ListIncidents(c.Request.Context(), f)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -121,7 +121,7 @@ func (s *Server) apiIncident(c *gin.Context) *models.Incident {
 		s.fail(c, err)
 		return nil
 	}
-	inc, err := s.store.Incident(c, id)
+	inc, err := s.store.Incident(c.Request.Context(), id)
 	if errors.Is(err, models.ErrNotFound) {
 		s.fail(c, errNotFound("incident INC-"+itoa(id)))
 		return nil
@@ -155,7 +155,7 @@ func (s *Server) apiIncidentCreate(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	inc, err := s.store.CreateIncident(c, in, nil)
+	inc, err := s.store.CreateIncident(c.Request.Context(), in, nil)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -183,7 +183,7 @@ func (s *Server) apiIncidentPatch(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	updated, err := s.store.UpdateIncident(c, inc.ID, inc.Version, in)
+	updated, err := s.store.UpdateIncident(c.Request.Context(), inc.ID, inc.Version, in)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -200,7 +200,7 @@ func (s *Server) apiIncidentDelete(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if err := s.store.DeleteIncident(c, inc.ID); err != nil {
+	if err := s.store.DeleteIncident(c.Request.Context(), inc.ID); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -335,7 +335,7 @@ func (s *Server) decodeAuthors(c *gin.Context, raw json.RawMessage) ([]int64, er
 			emails = append(emails, ref.Email)
 		}
 	}
-	users, missing, err := s.store.UsersByEmails(c, emails)
+	users, missing, err := s.store.UsersByEmails(c.Request.Context(), emails)
 	if err != nil {
 		return nil, err
 	}

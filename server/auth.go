@@ -29,7 +29,7 @@ func (s *Server) setupSubmit(c *gin.Context) {
 		s.render(c, http.StatusUnprocessableEntity, "setup", "Set up Hindsight", f)
 		return
 	}
-	u, err := s.store.CreateFirstAdmin(c, models.NewUser{Email: f.Email, Name: f.Name, Password: password})
+	u, err := s.store.CreateFirstAdmin(c.Request.Context(), models.NewUser{Email: f.Email, Name: f.Name, Password: password})
 	var ve *models.ValidationError
 	switch {
 	case errors.As(err, &ve):
@@ -69,7 +69,7 @@ func (s *Server) signInForm(c *gin.Context) {
 // address in the database so that the limit holds across replicas.
 func (s *Server) signInSubmit(c *gin.Context) {
 	f := signInForm{Email: strings.TrimSpace(c.PostForm("email")), Next: c.PostForm("next")}
-	blocked, err := s.store.LoginBlocked(c, f.Email, c.ClientIP(), s.cfg.LoginMaxFailures, s.cfg.LoginWindow)
+	blocked, err := s.store.LoginBlocked(c.Request.Context(), f.Email, c.ClientIP(), s.cfg.LoginMaxFailures, s.cfg.LoginWindow)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -80,9 +80,9 @@ func (s *Server) signInSubmit(c *gin.Context) {
 		s.render(c, http.StatusTooManyRequests, "signin", "Sign in", f)
 		return
 	}
-	u, err := s.store.Authenticate(c, f.Email, c.PostForm("password"))
+	u, err := s.store.Authenticate(c.Request.Context(), f.Email, c.PostForm("password"))
 	if errors.Is(err, models.ErrBadCredentials) {
-		if err := s.store.RecordLoginFailure(c, f.Email, c.ClientIP()); err != nil {
+		if err := s.store.RecordLoginFailure(c.Request.Context(), f.Email, c.ClientIP()); err != nil {
 			s.fail(c, err)
 			return
 		}
@@ -94,7 +94,7 @@ func (s *Server) signInSubmit(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if err := s.store.ClearLoginFailures(c, f.Email); err != nil {
+	if err := s.store.ClearLoginFailures(c.Request.Context(), f.Email); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -109,11 +109,11 @@ func (s *Server) signInSubmit(c *gin.Context) {
 // revokes the one the browser had.
 func (s *Server) startSession(c *gin.Context, u *models.User) error {
 	if old, err := c.Cookie(sessionCookie); err == nil && old != "" {
-		if err := s.store.DeleteSession(c, old); err != nil {
+		if err := s.store.DeleteSession(c.Request.Context(), old); err != nil {
 			return err
 		}
 	}
-	token, err := s.store.CreateSession(c, u.ID, s.cfg.SessionLifetime, c.Request.UserAgent(), c.ClientIP())
+	token, err := s.store.CreateSession(c.Request.Context(), u.ID, s.cfg.SessionLifetime, c.Request.UserAgent(), c.ClientIP())
 	if err != nil {
 		return err
 	}
@@ -131,7 +131,7 @@ func (s *Server) setSessionCookie(c *gin.Context, value string, maxAge int) {
 
 func (s *Server) signOut(c *gin.Context) {
 	if token, err := c.Cookie(sessionCookie); err == nil && token != "" {
-		if err := s.store.DeleteSession(c, token); err != nil {
+		if err := s.store.DeleteSession(c.Request.Context(), token); err != nil {
 			s.fail(c, err)
 			return
 		}

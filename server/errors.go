@@ -79,9 +79,9 @@ func isAPI(c *gin.Context) bool {
 func (s *Server) fail(c *gin.Context, err error) {
 	ae := classify(err)
 	if ae.Status >= 500 {
-		s.log.ErrorContext(c, "request failed", "err", err, "request_id", requestID(c), "path", c.Request.URL.Path)
+		s.log.ErrorContext(c.Request.Context(), "request failed", "err", err, "request_id", requestID(c), "path", c.Request.URL.Path)
 	} else if ae.Err != nil {
-		s.log.InfoContext(c, "request refused", "err", ae.Err, "status", ae.Status, "request_id", requestID(c))
+		s.log.InfoContext(c.Request.Context(), "request refused", "err", ae.Err, "status", ae.Status, "request_id", requestID(c))
 	}
 	if isAPI(c) {
 		writeAPIError(c, ae)

@@ -45,7 +45,7 @@ func (w *schemaWatch) get(ctx context.Context) (models.SchemaInfo, error) {
 // serving new code on an old schema is exactly the outage Hindsight's own
 // users wrote postmortems about.
 func (s *Server) schemaGate(c *gin.Context) {
-	info, err := s.schema.get(c)
+	info, err := s.schema.get(c.Request.Context())
 	if err != nil {
 		s.fail(c, &appError{Status: http.StatusServiceUnavailable, Code: "database_unavailable",
 			Message: "the database cannot be reached; see /readyz", Err: err})
@@ -76,14 +76,14 @@ func (s *Server) healthz(c *gin.Context) {
 }
 
 func (s *Server) readyz(c *gin.Context) {
-	ctx, cancel := context.WithTimeout(c, 2*time.Second)
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
-		s.log.WarnContext(c, "not ready: database", "err", err)
+		s.log.WarnContext(c.Request.Context(), "not ready: database", "err", err)
 		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "reason": "the database cannot be reached"})
 		return
 	}
-	info, err := s.schema.get(c)
+	info, err := s.schema.get(c.Request.Context())
 	if err != nil {
 		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "reason": "the schema version cannot be read"})
 		return
@@ -112,7 +112,7 @@ type statusBody struct {
 // announced. Teams' own apps poll it to show a maintenance banner.
 func (s *Server) version(c *gin.Context) {
 	body := versionBody{Version: s.build.Version, Commit: s.build.Commit}
-	info, err := s.schema.get(c)
+	info, err := s.schema.get(c.Request.Context())
 	if err != nil {
 		body.Schema = models.SchemaInfo{State: "unknown"}
 		body.Status = statusBody{Level: models.StatusDown, Message: "the database cannot be reached"}
@@ -123,7 +123,7 @@ func (s *Server) version(c *gin.Context) {
 	body.Status = statusBody{Level: models.StatusOK}
 	if info.State == models.SchemaBehind {
 		body.Status = statusBody{Level: models.StatusMaintenance, Message: schemaBehindMessage(info)}
-	} else if st, err := s.store.InstanceStatus(c); err == nil {
+	} else if st, err := s.store.InstanceStatus(c.Request.Context()); err == nil {
 		body.Status = statusBody{Level: st.StatusLevel, Message: st.StatusMessage, UpdatedAt: st.StatusUpdatedAt}
 	}
 	c.Header("Cache-Control", "no-store")

@@ -25,18 +25,18 @@ func (s *Server) incidentList(c *gin.Context) {
 		Tag: c.Query("tag"), Query: c.Query("q"), Sort: c.Query("sort"),
 	}
 	f.Page, _ = strconv.Atoi(c.Query("page"))
-	page, err := s.store.ListIncidents(c, f)
+	page, err := s.store.ListIncidents(c.Request.Context(), f)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	f.Normalize()
-	services, err := s.store.ListServiceNames(c)
+	services, err := s.store.ListServiceNames(c.Request.Context())
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	tags, err := s.store.ListTags(c)
+	tags, err := s.store.ListTags(c.Request.Context())
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -54,7 +54,7 @@ func (s *Server) loadIncident(c *gin.Context) *models.Incident {
 		s.fail(c, err)
 		return nil
 	}
-	inc, err := s.store.Incident(c, id)
+	inc, err := s.store.Incident(c.Request.Context(), id)
 	if errors.Is(err, models.ErrNotFound) {
 		s.fail(c, errNotFound("incident INC-"+itoa(id)))
 		return nil
@@ -73,7 +73,7 @@ func (s *Server) incidentShow(c *gin.Context) {
 }
 
 func (s *Server) renderIncidentForm(c *gin.Context, status int, f incidentForm) {
-	users, err := s.store.ListUsers(c)
+	users, err := s.store.ListUsers(c.Request.Context())
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -101,7 +101,7 @@ func (s *Server) incidentCreate(c *gin.Context) {
 	var err error
 	if len(f.Errors) == 0 {
 		uid := currentUser(c).ID
-		inc, err = s.store.CreateIncident(c, in, &uid)
+		inc, err = s.store.CreateIncident(c.Request.Context(), in, &uid)
 	}
 	if s.formFailed(c, &f, err) {
 		return
@@ -128,10 +128,10 @@ func (s *Server) incidentUpdate(c *gin.Context) {
 	var err error
 	var inc *models.Incident
 	if len(f.Errors) == 0 {
-		inc, err = s.store.UpdateIncident(c, current.ID, f.Version, in)
+		inc, err = s.store.UpdateIncident(c.Request.Context(), current.ID, f.Version, in)
 	}
 	if errors.Is(err, models.ErrStale) {
-		latest, lerr := s.store.Incident(c, current.ID)
+		latest, lerr := s.store.Incident(c.Request.Context(), current.ID)
 		if lerr != nil {
 			s.fail(c, lerr)
 			return
@@ -194,7 +194,7 @@ func (s *Server) incidentDelete(c *gin.Context) {
 			deleteView{Incident: inc, Error: "Type " + inc.Key() + " to confirm."})
 		return
 	}
-	if err := s.store.DeleteIncident(c, inc.ID); err != nil {
+	if err := s.store.DeleteIncident(c.Request.Context(), inc.ID); err != nil {
 		s.fail(c, err)
 		return
 	}

@@ -50,7 +50,7 @@ func (s *Server) requestLog(c *gin.Context) {
 	if u := currentUser(c); u != nil {
 		attrs = append(attrs, "user_id", u.ID)
 	}
-	s.log.Log(c, level, "request", attrs...)
+	s.log.Log(c.Request.Context(), level, "request", attrs...)
 }
 
 // recoverPanics turns a panic into a logged 500 instead of a dropped connection.
@@ -126,7 +126,7 @@ func currentUser(c *gin.Context) *models.User {
 
 func (s *Server) loadSession(c *gin.Context) {
 	if token, err := c.Cookie(sessionCookie); err == nil && token != "" {
-		u, err := s.store.SessionUser(c, token, s.cfg.SessionLifetime)
+		u, err := s.store.SessionUser(c.Request.Context(), token, s.cfg.SessionLifetime)
 		switch {
 		case err == nil:
 			c.Set(userKey, u)
@@ -142,7 +142,7 @@ func (s *Server) loadSession(c *gin.Context) {
 // keeps /setup closed afterwards.
 func (s *Server) requireSetup(c *gin.Context) {
 	if !s.setupDone.Load() {
-		needs, err := s.store.NeedsSetup(c)
+		needs, err := s.store.NeedsSetup(c.Request.Context())
 		if err != nil {
 			s.fail(c, err)
 			return
@@ -197,7 +197,7 @@ func (s *Server) requireToken(c *gin.Context) {
 			Message: "send an API token as 'Authorization: Bearer <token>'; admins create tokens under Settings → API tokens"})
 		return
 	}
-	t, err := s.store.APITokenByValue(c, strings.TrimSpace(token))
+	t, err := s.store.APITokenByValue(c.Request.Context(), strings.TrimSpace(token))
 	if err == models.ErrNotFound {
 		c.Header("WWW-Authenticate", `Bearer realm="hindsight", error="invalid_token"`)
 		writeAPIError(c, &appError{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "the API token is unknown or revoked"})

@@ -22,6 +22,7 @@ var pageNames = []string{
 	"error", "schema_behind", "setup", "signin",
 	"incident_list", "incident_form", "incident_show", "incident_delete",
 	"profile", "users", "tokens", "status",
+	"event_list", "event_show", "integrations", "integration_show",
 }
 
 type pageSet struct {
@@ -65,12 +66,12 @@ func (s *Server) render(c *gin.Context, status int, name, title string, data any
 		return
 	}
 	p := page{Title: title, User: currentUser(c), Zone: s.viewerZone(c), Flash: takeFlash(c), Path: c.Request.URL.Path, D: data}
-	if st, err := s.store.InstanceStatus(c); err == nil && st.StatusLevel != models.StatusOK {
+	if st, err := s.store.InstanceStatus(c.Request.Context()); err == nil && st.StatusLevel != models.StatusOK {
 		p.Status = st
 	}
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, p); err != nil {
-		s.log.ErrorContext(c, "render page", "page", name, "err", err, "request_id", requestID(c))
+		s.log.ErrorContext(c.Request.Context(), "render page", "page", name, "err", err, "request_id", requestID(c))
 		c.String(http.StatusInternalServerError, "something went wrong on our side; the error is in the server log")
 		c.Abort()
 		return

@@ -32,7 +32,10 @@ var matrix = []access{
 	{"GET", "/signin", "public"},
 	{"POST", "/signin", "public"},
 	{"POST", "/signout", "public"},
+	{"POST", "/hooks/:id", "public"},
 	{"GET", "/incidents", models.RoleViewer},
+	{"GET", "/events", models.RoleViewer},
+	{"GET", "/events/:id", models.RoleViewer},
 	{"GET", "/incidents/:id", models.RoleViewer},
 	{"GET", "/settings/profile", models.RoleViewer},
 	{"POST", "/settings/profile", models.RoleViewer},
@@ -49,6 +52,12 @@ var matrix = []access{
 	{"GET", "/settings/tokens", models.RoleAdmin},
 	{"POST", "/settings/tokens", models.RoleAdmin},
 	{"POST", "/settings/tokens/:id/revoke", models.RoleAdmin},
+	{"GET", "/settings/integrations", models.RoleAdmin},
+	{"POST", "/settings/integrations", models.RoleAdmin},
+	{"GET", "/settings/integrations/:id", models.RoleAdmin},
+	{"POST", "/settings/integrations/:id/settings", models.RoleAdmin},
+	{"POST", "/settings/integrations/:id/rotate", models.RoleAdmin},
+	{"POST", "/settings/integrations/:id/delete", models.RoleAdmin},
 	{"GET", "/settings/status", models.RoleAdmin},
 	{"POST", "/settings/status", models.RoleAdmin},
 	{"GET", "/api/v1/incidents", models.RoleViewer},
@@ -56,6 +65,9 @@ var matrix = []access{
 	{"GET", "/api/v1/incidents/:id", models.RoleViewer},
 	{"PATCH", "/api/v1/incidents/:id", models.RoleEditor},
 	{"DELETE", "/api/v1/incidents/:id", models.RoleAdmin},
+	{"GET", "/api/v1/events", models.RoleViewer},
+	{"POST", "/api/v1/events", models.RoleEditor},
+	{"GET", "/api/v1/events/:id", models.RoleViewer},
 }
 
 func TestEveryRouteInMatrix(t *testing.T) {

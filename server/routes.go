@@ -23,6 +23,8 @@ func (s *Server) routes(r *gin.Engine) {
 
 	app := r.Group("/", s.schemaGate)
 	app.GET("/api/v1/openapi.json", s.openAPI)
+	// Webhooks from tools: authenticated per integration (signature or secret).
+	app.POST("/hooks/:id", s.hook)
 
 	// Browser pages, signed in with a session cookie.
 	web := app.Group("/", s.parseForm, s.loadSession, s.requireSetup)
@@ -36,6 +38,8 @@ func (s *Server) routes(r *gin.Engine) {
 	viewer := web.Group("/", s.requirePageRole(models.RoleViewer))
 	viewer.GET("/incidents", s.incidentList)
 	viewer.GET("/incidents/:id", s.incidentShow)
+	viewer.GET("/events", s.eventList)
+	viewer.GET("/events/:id", s.eventShow)
 	viewer.GET("/settings/profile", s.profileForm)
 	viewer.POST("/settings/profile", s.profileSubmit)
 
@@ -55,6 +59,12 @@ func (s *Server) routes(r *gin.Engine) {
 	admin.GET("/settings/tokens", s.tokenList)
 	admin.POST("/settings/tokens", s.tokenCreate)
 	admin.POST("/settings/tokens/:id/revoke", s.tokenRevoke)
+	admin.GET("/settings/integrations", s.integrationList)
+	admin.POST("/settings/integrations", s.integrationCreate)
+	admin.GET("/settings/integrations/:id", s.integrationShow)
+	admin.POST("/settings/integrations/:id/settings", s.integrationSettings)
+	admin.POST("/settings/integrations/:id/rotate", s.integrationRotate)
+	admin.POST("/settings/integrations/:id/delete", s.integrationDelete)
 	admin.GET("/settings/status", s.statusForm)
 	admin.POST("/settings/status", s.statusSubmit)
 
@@ -65,6 +75,9 @@ func (s *Server) routes(r *gin.Engine) {
 	api.GET("/incidents/:id", s.requireAPIRole(models.RoleViewer), s.apiIncidentGet)
 	api.PATCH("/incidents/:id", s.requireAPIRole(models.RoleEditor), s.apiIncidentPatch)
 	api.DELETE("/incidents/:id", s.requireAPIRole(models.RoleAdmin), s.apiIncidentDelete)
+	api.GET("/events", s.requireAPIRole(models.RoleViewer), s.apiEventsList)
+	api.POST("/events", s.requireAPIRole(models.RoleEditor), s.apiEventsCreate)
+	api.GET("/events/:id", s.requireAPIRole(models.RoleViewer), s.apiEventGet)
 
 	r.NoRoute(s.notFound)
 	r.NoMethod(s.methodNotAllowed)

@@ -55,7 +55,6 @@ func New(cfg *config.Config, store *models.Store, log *slog.Logger, build BuildI
 	}
 	gin.SetMode(gin.ReleaseMode)
 	engine := gin.New()
-	engine.ContextWithFallback = true
 	engine.HandleMethodNotAllowed = true
 	engine.RemoveExtraSlash = true
 	s.routes(engine)
@@ -104,7 +103,8 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 	return srv.Shutdown(shutdownCtx)
 }
 
-// housekeeping prunes expired sessions and old sign-in failures. Every
+// housekeeping prunes expired sessions, old sign-in failures and raw
+// webhook payloads past their retention. Every
 // replica may run it: the deletes are idempotent.
 func (s *Server) housekeeping(ctx context.Context) {
 	tick := time.NewTicker(10 * time.Minute)
@@ -115,6 +115,11 @@ func (s *Server) housekeeping(ctx context.Context) {
 		}
 		if err := s.store.DeleteOldLoginFailures(ctx, s.cfg.LoginWindow); err != nil && ctx.Err() == nil {
 			s.log.Warn("prune sign-in failures", "err", err)
+		}
+		if n, err := s.store.PruneDeliveryPayloads(ctx, s.store.Now().Add(-s.cfg.PayloadRetention)); err != nil && ctx.Err() == nil {
+			s.log.Warn("prune webhook payloads", "err", err)
+		} else if n > 0 {
+			s.log.Info("pruned webhook payloads past retention", "deliveries", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -23,7 +23,7 @@ func (s *Server) profileForm(c *gin.Context) {
 func (s *Server) profileSubmit(c *gin.Context) {
 	u := currentUser(c)
 	zone := c.PostForm("time_zone")
-	err := s.store.SetUserTimeZone(c, u.ID, zone)
+	err := s.store.SetUserTimeZone(c.Request.Context(), u.ID, zone)
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
 		s.render(c, http.StatusUnprocessableEntity, "profile", "Your profile", profileView{TimeZone: zone, Errors: ve.Fields})

@@ -15,7 +15,7 @@ type statusView struct {
 }
 
 func (s *Server) statusForm(c *gin.Context) {
-	cur, err := s.store.InstanceStatus(c)
+	cur, err := s.store.InstanceStatus(c.Request.Context())
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -24,7 +24,7 @@ func (s *Server) statusForm(c *gin.Context) {
 }
 
 func (s *Server) statusSubmit(c *gin.Context) {
-	err := s.store.SetInstanceStatus(c, c.PostForm("level"), c.PostForm("message"), currentUser(c).Email)
+	err := s.store.SetInstanceStatus(c.Request.Context(), c.PostForm("level"), c.PostForm("message"), currentUser(c).Email)
 	if ae := classify(err); err != nil && ae.Fields != nil {
 		cur := &models.Instance{StatusLevel: c.PostForm("level"), StatusMessage: c.PostForm("message")}
 		s.render(c, ae.Status, "status", "Status banner", statusView{Current: cur, Levels: models.StatusLevels, Errors: ae.Fields})

@@ -19,7 +19,7 @@ type tokensView struct {
 }
 
 func (s *Server) renderTokens(c *gin.Context, status int, v tokensView) {
-	tokens, err := s.store.ListAPITokens(c)
+	tokens, err := s.store.ListAPITokens(c.Request.Context())
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -39,7 +39,7 @@ func (s *Server) tokenList(c *gin.Context) { s.renderTokens(c, http.StatusOK, to
 func (s *Server) tokenCreate(c *gin.Context) {
 	v := tokensView{Name: c.PostForm("name"), Role: c.PostForm("role")}
 	uid := currentUser(c).ID
-	_, plain, err := s.store.CreateAPIToken(c, v.Name, v.Role, &uid)
+	_, plain, err := s.store.CreateAPIToken(c.Request.Context(), v.Name, v.Role, &uid)
 	if err != nil {
 		if ae := classify(err); ae.Fields != nil {
 			v.Errors = ae.Fields
@@ -58,7 +58,7 @@ func (s *Server) tokenRevoke(c *gin.Context) {
 		s.fail(c, errBadRequest("%q is not a token id", c.Param("id")))
 		return
 	}
-	if err := s.store.RevokeAPIToken(c, id); err != nil {
+	if err := s.store.RevokeAPIToken(c.Request.Context(), id); err != nil {
 		s.fail(c, err)
 		return
 	}

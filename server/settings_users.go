@@ -18,7 +18,7 @@ type usersView struct {
 }
 
 func (s *Server) renderUsers(c *gin.Context, status int, v usersView) {
-	users, err := s.store.ListUsers(c)
+	users, err := s.store.ListUsers(c.Request.Context())
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -33,7 +33,7 @@ func (s *Server) userList(c *gin.Context) {
 
 func (s *Server) userCreate(c *gin.Context) {
 	n := models.NewUser{Email: c.PostForm("email"), Name: c.PostForm("name"), Role: c.PostForm("role"), Password: c.PostForm("password")}
-	_, err := s.store.CreateUser(c, n)
+	_, err := s.store.CreateUser(c.Request.Context(), n)
 	if err != nil {
 		n.Password = ""
 		ae := classify(err)
@@ -53,7 +53,7 @@ func (s *Server) userSetRole(c *gin.Context) {
 		s.fail(c, errBadRequest("%q is not a user id", c.Param("id")))
 		return
 	}
-	if err := s.store.SetUserRole(c, id, c.PostForm("role")); err != nil {
+	if err := s.store.SetUserRole(c.Request.Context(), id, c.PostForm("role")); err != nil {
 		s.failUsers(c, err)
 		return
 	}
@@ -66,7 +66,7 @@ func (s *Server) userDelete(c *gin.Context) {
 		s.fail(c, errBadRequest("%q is not a user id", c.Param("id")))
 		return
 	}
-	if err := s.store.DeleteUser(c, id); err != nil {
+	if err := s.store.DeleteUser(c.Request.Context(), id); err != nil {
 		s.failUsers(c, err)
 		return
 	}
