@@ -8,7 +8,7 @@ PG_ADMIN_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 
 include mk/tools.mk
 
-.PHONY: run build test check unit bench loadrun fuzz fmt clean
+.PHONY: run build test check unit bench loadrun storm fuzz fmt clean
 
 ## build: compile the hindsight binary into bin/
 build:
@@ -43,6 +43,13 @@ bench:
 ## loadrun: start the real binary on 10,000 incidents and measure it under load (see docs/performance.md)
 loadrun: build
 	go run ./tools/loadrun -bin ./$(BIN) -admin-url "$(PG_ADMIN_URL)"
+
+## storm: 10,000 distinct alerts in Alertmanager batches, the server SIGKILLed midway and restarted: exactly 10,000 events (PostgreSQL)
+STORM_DB ?= hindsight_storm
+storm: build
+	psql -q "$(PG_ADMIN_URL)" -c 'DROP DATABASE IF EXISTS $(STORM_DB) WITH (FORCE)' -c 'CREATE DATABASE $(STORM_DB)'
+	go run ./tools/alertstorm -bin ./$(BIN) -alerts 10000 -batch 100 -senders 4 \
+		-database-url "$$(echo '$(PG_ADMIN_URL)' | sed 's#/postgres?#/$(STORM_DB)?#')"
 
 ## fuzz: run each fuzz target for a while (FUZZTIME=30s)
 FUZZTIME ?= 30s

@@ -44,7 +44,7 @@ func (m Mapping) NormalizeSeverity(raw string) string {
 }
 
 // ServiceFrom picks the service: the mapping's labels first, then the
-// tool's conventional keys, then the fallback; renamed through Services.
+// tool's conventional keys, then the fallback. Apply renames it afterwards.
 func (m Mapping) ServiceFrom(labels map[string]string, conventional []string, fallback string) string {
 	svc := ""
 	for _, keys := range [][]string{m.ServiceLabels, conventional} {
@@ -56,9 +56,6 @@ func (m Mapping) ServiceFrom(labels map[string]string, conventional []string, fa
 	}
 	if svc == "" {
 		svc = strings.TrimSpace(fallback)
-	}
-	if renamed, ok := m.Services[svc]; ok {
-		return renamed
 	}
 	return svc
 }
@@ -73,6 +70,7 @@ func (m Mapping) Apply(ev *Event) {
 	if renamed, ok := m.Services[ev.Service]; ok {
 		ev.Service = renamed
 	}
+	ev.Service = NormalizeService(ev.Service)
 	if ev.Environment == "" {
 		ev.Environment = m.Environment
 	}
@@ -173,4 +171,11 @@ func cleanString(s string) string {
 		s = strings.ReplaceAll(s, "\x00", "")
 	}
 	return strings.ToValidUTF8(s, "\uFFFD")
+}
+
+// NormalizeService writes a service name the way incidents do (lowercase,
+// words joined by hyphens), so that "Bookbot API" from PagerDuty and
+// bookbot-api from Prometheus meet on one timeline lane.
+func NormalizeService(s string) string {
+	return strings.Join(strings.Fields(strings.ToLower(s)), "-")
 }

@@ -278,8 +278,8 @@ func TestApplyValidate(t *testing.T) {
 		}
 	}
 	check("firing.json", 0, "payments-api", ingest.SeverityWarning, "production") // folder label renamed; severity remapped
-	check("grouped.json", 0, "Infra", ingest.SeverityWarning, "staging")
-	check("grouped.json", 1, "Infra", ingest.SeverityWarning, "prod")
+	check("grouped.json", 0, "infra", ingest.SeverityWarning, "staging")
+	check("grouped.json", 1, "infra", ingest.SeverityWarning, "prod")
 	check("odd.json", 0, "edge-proxy", ingest.SeverityCritical, "prod")
 	check("odd.json", 1, "cron", "", "prod")
 }
