@@ -62,14 +62,8 @@ func (s *Store) Ingest(ctx context.Context, in IncomingDelivery) (IngestResult, 
 		if err := s.applyEvents(tx, in, d.ID, now, &res); err != nil {
 			return err
 		}
-		if err := tx.Model(&Delivery{}).Where("id = ?", d.ID).
-			Updates(map[string]any{"accepted": res.Accepted, "duplicates": res.Duplicates}).Error; err != nil {
-			return err
-		}
-		if in.IntegrationID != nil {
-			return tx.Model(&Integration{}).Where("id = ?", *in.IntegrationID).Update("last_delivery_at", now).Error
-		}
-		return nil
+		return tx.Model(&Delivery{}).Where("id = ?", d.ID).
+			Updates(map[string]any{"accepted": res.Accepted, "duplicates": res.Duplicates}).Error
 	})
 	return res, err
 }
@@ -365,18 +359,24 @@ func (s *Store) insertEvents(tx *gorm.DB, fresh []*eventState) (lost []*eventSta
 			byKey[scopedKey{r.Scope, r.DedupKey}] = st
 		}
 		sql.WriteString(" ON CONFLICT (scope, dedup_key) DO NOTHING RETURNING id, scope, dedup_key")
-		var ids []struct {
-			ID       int64
-			Scope    string
-			DedupKey string
-		}
-		if err := tx.Raw(sql.String(), args...).Scan(&ids).Error; err != nil {
+		// Rows, not Scan: gorm's Scan renders the statement with its 9,000
+		// arguments inlined for a logger that discards it.
+		rows, err := tx.Raw(sql.String(), args...).Rows()
+		if err != nil {
 			return nil, err
 		}
-		for _, r := range ids {
-			k := scopedKey{r.Scope, r.DedupKey}
-			byKey[k].row.ID = r.ID
+		for rows.Next() {
+			var k scopedKey
+			var id int64
+			if err := rows.Scan(&id, &k.scope, &k.key); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			byKey[k].row.ID = id
 			delete(byKey, k)
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
 		}
 		for _, st := range byKey {
 			lost = append(lost, st)

@@ -21,7 +21,9 @@ type Integration struct {
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	SecretRotatedAt *time.Time
-	LastDeliveryAt  *time.Time
+	// LastDeliveryAt is read from the deliveries, not stored: updating one
+	// row per request would serialise every delivery of an alert storm.
+	LastDeliveryAt *time.Time `gorm:"-"`
 }
 
 // ParsedMapping decodes the stored mapping.
@@ -75,11 +77,26 @@ func (s *Store) IntegrationByID(ctx context.Context, id string) (*Integration, e
 	return &in, nil
 }
 
-// ListIntegrations returns every integration by name.
+// ListIntegrations returns every integration by name, with the time of
+// its last delivery.
 func (s *Store) ListIntegrations(ctx context.Context) ([]Integration, error) {
 	var list []Integration
-	err := s.db.WithContext(ctx).Order("name, id").Find(&list).Error
-	return list, err
+	if err := s.db.WithContext(ctx).Order("name, id").Find(&list).Error; err != nil {
+		return nil, err
+	}
+	for i := range list {
+		var last []time.Time
+		err := s.db.WithContext(ctx).Model(&Delivery{}).Where("integration_id = ?", list[i].ID).
+			Order("received_at DESC").Limit(1).Pluck("received_at", &last).Error
+		if err != nil {
+			return nil, err
+		}
+		if len(last) == 1 {
+			t := last[0].UTC()
+			list[i].LastDeliveryAt = &t
+		}
+	}
+	return list, nil
 }
 
 // RotateIntegrationSecret replaces the secret; the old one stops working.
@@ -87,6 +104,25 @@ func (s *Store) RotateIntegrationSecret(ctx context.Context, id string) (*Integr
 	now := s.Now()
 	res := s.db.WithContext(ctx).Model(&Integration{}).Where("id = ?", id).
 		Updates(map[string]any{"secret": NewSecret(24), "secret_rotated_at": now, "updated_at": now})
+	if res.Error != nil {
+		return nil, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return nil, ErrNotFound
+	}
+	return s.IntegrationByID(ctx, id)
+}
+
+// SetIntegrationSecret stores a secret the tool generated itself (Sentry's
+// client secret, PagerDuty's signing secret), which Hindsight cannot choose.
+func (s *Store) SetIntegrationSecret(ctx context.Context, id, secret string) (*Integration, error) {
+	secret = strings.TrimSpace(secret)
+	if len(secret) < 16 || len(secret) > 512 {
+		return nil, &ValidationError{Fields: map[string]string{"secret": "paste the tool's secret: 16 to 512 characters"}}
+	}
+	now := s.Now()
+	res := s.db.WithContext(ctx).Model(&Integration{}).Where("id = ?", id).
+		Updates(map[string]any{"secret": secret, "secret_rotated_at": now, "updated_at": now})
 	if res.Error != nil {
 		return nil, res.Error
 	}

@@ -64,6 +64,7 @@ func (s *Server) routes(r *gin.Engine) {
 	admin.GET("/settings/integrations/:id", s.integrationShow)
 	admin.POST("/settings/integrations/:id/settings", s.integrationSettings)
 	admin.POST("/settings/integrations/:id/rotate", s.integrationRotate)
+	admin.POST("/settings/integrations/:id/secret", s.integrationSecret)
 	admin.POST("/settings/integrations/:id/delete", s.integrationDelete)
 	admin.GET("/settings/status", s.statusForm)
 	admin.POST("/settings/status", s.statusSubmit)

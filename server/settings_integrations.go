@@ -194,6 +194,26 @@ func (s *Server) integrationRotate(c *gin.Context) {
 	redirect(c, "/settings/integrations/"+in.ID, "New secret issued; the old one no longer works. Update the tool's configuration.")
 }
 
+// integrationSecret takes the secret from tools that generate their own
+// (Sentry, PagerDuty) instead of accepting one.
+func (s *Server) integrationSecret(c *gin.Context) {
+	in, kind := s.loadIntegration(c)
+	if in == nil {
+		return
+	}
+	updated, err := s.store.SetIntegrationSecret(c.Request.Context(), in.ID, c.PostForm("secret"))
+	if ae := classify(err); err != nil && ae.Fields != nil {
+		f := mappingFormOf(in.ParsedMapping(), in.ParsedVerifyOptions())
+		f.Errors = ae.Fields
+		s.renderIntegration(c, ae.Status, in, kind, &f)
+		return
+	} else if err != nil {
+		s.fail(c, err)
+		return
+	}
+	redirect(c, "/settings/integrations/"+updated.ID, "The tool's secret is saved; requests signed with it are accepted now.")
+}
+
 func (s *Server) integrationDelete(c *gin.Context) {
 	if err := s.store.DeleteIntegration(c.Request.Context(), c.Param("id")); err != nil {
 		s.fail(c, err)

@@ -17,8 +17,7 @@ CREATE TABLE integrations (
     verify_options    jsonb       NOT NULL DEFAULT '{}',
     created_at        timestamptz NOT NULL,
     updated_at        timestamptz NOT NULL,
-    secret_rotated_at timestamptz,
-    last_delivery_at  timestamptz
+    secret_rotated_at timestamptz
 );
 
 CREATE TABLE deliveries (

@@ -11,8 +11,7 @@ CREATE TABLE integrations (
     verify_options    TEXT     NOT NULL DEFAULT '{}',
     created_at        DATETIME NOT NULL,
     updated_at        DATETIME NOT NULL,
-    secret_rotated_at DATETIME,
-    last_delivery_at  DATETIME
+    secret_rotated_at DATETIME
 );
 
 CREATE TABLE deliveries (
