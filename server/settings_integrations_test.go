@@ -93,4 +93,3 @@ func TestIntegrationSettingsPages(t *testing.T) {
 		t.Errorf("deleting the integration lost its events")
 	}
 }
-
