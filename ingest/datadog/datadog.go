@@ -88,32 +88,32 @@ const PayloadTemplate = `{
   "aggreg_key": "$AGGREG_KEY"
 }`
 
-// LooseString is a string, number or boolean.
-type LooseString = ingest.LooseString
+// loose is a string, number or boolean.
+type loose = ingest.LooseString
 
 type payload struct {
-	ID              LooseString     `json:"id"`
-	EventType       LooseString     `json:"event_type"`
-	Title           LooseString     `json:"title"`
-	Body            LooseString     `json:"body"`
-	Date            LooseString     `json:"date"`
-	LastUpdated     LooseString     `json:"last_updated"`
-	Link            LooseString     `json:"link"`
-	Hostname        LooseString     `json:"hostname"`
+	ID              loose           `json:"id"`
+	EventType       loose           `json:"event_type"`
+	Title           loose           `json:"title"`
+	Body            loose           `json:"body"`
+	Date            loose           `json:"date"`
+	LastUpdated     loose           `json:"last_updated"`
+	Link            loose           `json:"link"`
+	Hostname        loose           `json:"hostname"`
 	Tags            json.RawMessage `json:"tags"`
 	Org             json.RawMessage `json:"org"`
-	OrgID           LooseString     `json:"org_id"`
-	AlertID         LooseString     `json:"alert_id"`
-	AlertCycleKey   LooseString     `json:"alert_cycle_key"`
-	AlertTransition LooseString     `json:"alert_transition"`
-	AlertType       LooseString     `json:"alert_type"`
-	AlertTitle      LooseString     `json:"alert_title"`
-	AlertPriority   LooseString     `json:"alert_priority"`
-	AlertStatus     LooseString     `json:"alert_status"`
-	AlertScope      LooseString     `json:"alert_scope"`
-	AlertMetric     LooseString     `json:"alert_metric"`
-	AlertQuery      LooseString     `json:"alert_query"`
-	AggregKey       LooseString     `json:"aggreg_key"`
+	OrgID           loose           `json:"org_id"`
+	AlertID         loose           `json:"alert_id"`
+	AlertCycleKey   loose           `json:"alert_cycle_key"`
+	AlertTransition loose           `json:"alert_transition"`
+	AlertType       loose           `json:"alert_type"`
+	AlertTitle      loose           `json:"alert_title"`
+	AlertPriority   loose           `json:"alert_priority"`
+	AlertStatus     loose           `json:"alert_status"`
+	AlertScope      loose           `json:"alert_scope"`
+	AlertMetric     loose           `json:"alert_metric"`
+	AlertQuery      loose           `json:"alert_query"`
+	AggregKey       loose           `json:"aggreg_key"`
 }
 
 var (
@@ -129,7 +129,7 @@ var unsubstituted = regexp.MustCompile(`^\$[A-Z][A-Z0-9_]*(\[[^\]]*\])?$`)
 
 // val is a template value, "" when Datadog left it empty, None or
 // unsubstituted.
-func val(s LooseString) string {
+func val(s loose) string {
 	v := s.String()
 	switch {
 	case unsubstituted.MatchString(v), strings.EqualFold(v, "none"), strings.EqualFold(v, "null"), v == "N/A":
@@ -315,7 +315,7 @@ func tagList(raw json.RawMessage) ([]string, error) {
 		return nil, nil
 	}
 	if strings.HasPrefix(s, "[") {
-		var list []LooseString
+		var list []loose
 		if err := json.Unmarshal(raw, &list); err != nil {
 			return nil, fail("tags", "must be a comma-separated string of tags")
 		}
@@ -325,7 +325,7 @@ func tagList(raw json.RawMessage) ([]string, error) {
 		}
 		return out, nil
 	}
-	var str LooseString
+	var str loose
 	if err := json.Unmarshal(raw, &str); err != nil {
 		return nil, fail("tags", "must be a comma-separated string of tags")
 	}
@@ -337,7 +337,7 @@ func orgID(p payload) string {
 		return id
 	}
 	var org struct {
-		ID LooseString `json:"id"`
+		ID loose `json:"id"`
 	}
 	if json.Unmarshal(p.Org, &org) == nil {
 		return val(org.ID)

@@ -56,31 +56,31 @@ import (
 // Name is the integration kind.
 const Name = "opsgenie"
 
-// LooseString is a string, number or boolean.
-type LooseString = ingest.LooseString
+// loose is a string, number or boolean.
+type loose = ingest.LooseString
 
 type payload struct {
-	Action          LooseString `json:"action"`
-	Alert           *alert      `json:"alert"`
-	IntegrationName LooseString `json:"integrationName"`
-	IntegrationType LooseString `json:"integrationType"`
+	Action          loose  `json:"action"`
+	Alert           *alert `json:"alert"`
+	IntegrationName loose  `json:"integrationName"`
+	IntegrationType loose  `json:"integrationType"`
 	Source          *struct {
-		Name LooseString `json:"name"`
-		Type LooseString `json:"type"`
+		Name loose `json:"name"`
+		Type loose `json:"type"`
 	} `json:"source"`
 }
 
 type alert struct {
-	AlertID     LooseString                `json:"alertId"`
-	TinyID      LooseString                `json:"tinyId"`
-	Alias       LooseString                `json:"alias"`
-	Message     LooseString                `json:"message"`
-	Description LooseString                `json:"description"`
-	Entity      LooseString                `json:"entity"`
-	Source      LooseString                `json:"source"`
-	Priority    LooseString                `json:"priority"`
-	Username    LooseString                `json:"username"`
-	Note        LooseString                `json:"note"`
+	AlertID     loose                      `json:"alertId"`
+	TinyID      loose                      `json:"tinyId"`
+	Alias       loose                      `json:"alias"`
+	Message     loose                      `json:"message"`
+	Description loose                      `json:"description"`
+	Entity      loose                      `json:"entity"`
+	Source      loose                      `json:"source"`
+	Priority    loose                      `json:"priority"`
+	Username    loose                      `json:"username"`
+	Note        loose                      `json:"note"`
 	Tags        json.RawMessage            `json:"tags"`
 	Teams       []json.RawMessage          `json:"teams"`
 	Details     map[string]json.RawMessage `json:"details"`
@@ -231,7 +231,7 @@ func tagList(raw json.RawMessage) ([]string, error) {
 		}
 		return strings.Split(str, ","), nil
 	}
-	var list []LooseString
+	var list []loose
 	if err := json.Unmarshal(raw, &list); err != nil {
 		return nil, fail("alert.tags", "must be an array of strings")
 	}
@@ -247,7 +247,7 @@ func tagList(raw json.RawMessage) ([]string, error) {
 func teamNames(raw []json.RawMessage) string {
 	var names []string
 	for _, r := range raw {
-		var s LooseString
+		var s loose
 		if json.Unmarshal(r, &s) == nil {
 			if s.String() != "" {
 				names = append(names, s.String())
@@ -255,8 +255,8 @@ func teamNames(raw []json.RawMessage) string {
 			continue
 		}
 		var obj struct {
-			Name LooseString `json:"name"`
-			ID   LooseString `json:"id"`
+			Name loose `json:"name"`
+			ID   loose `json:"id"`
 		}
 		if json.Unmarshal(r, &obj) == nil {
 			if n := ingest.FirstNonEmpty(obj.Name.String(), obj.ID.String()); n != "" {
@@ -270,7 +270,7 @@ func teamNames(raw []json.RawMessage) string {
 // detailText is a details value as text: strings as they are, anything
 // else as compact JSON.
 func detailText(raw json.RawMessage) string {
-	var s LooseString
+	var s loose
 	if json.Unmarshal(raw, &s) == nil {
 		return s.String()
 	}

@@ -54,17 +54,17 @@ const Name = "pagerduty"
 
 // Header names PagerDuty sends.
 const (
-	SignatureHeader = "X-PagerDuty-Signature"
-	WebhookIDHeader = "X-Webhook-Id"
+	signatureHeader = "X-PagerDuty-Signature"
+	webhookIDHeader = "X-Webhook-Id"
 )
 
 // SignatureHeaders lists the headers whose presence means the request is signed.
-var SignatureHeaders = []string{SignatureHeader}
+var SignatureHeaders = []string{signatureHeader}
 
 // Verify checks X-PagerDuty-Signature: at least one of its comma-separated
 // v1=<hex> values must be the HMAC-SHA256 of the raw body under secret.
 func Verify(secret string, h http.Header, body []byte, opts ingest.VerifyOptions) error {
-	header := SignatureHeader
+	header := signatureHeader
 	if opts.SignatureHeader != "" {
 		header = opts.SignatureHeader
 	}
@@ -99,14 +99,14 @@ func Verify(secret string, h http.Header, body []byte, opts ingest.VerifyOptions
 	}
 }
 
-// LooseString is a string, number or boolean.
-type LooseString = ingest.LooseString
+// loose is a string, number or boolean.
+type loose = ingest.LooseString
 
 type payload struct {
 	Event *struct {
-		ID           LooseString     `json:"id"`
-		EventType    LooseString     `json:"event_type"`
-		ResourceType LooseString     `json:"resource_type"`
+		ID           loose           `json:"id"`
+		EventType    loose           `json:"event_type"`
+		ResourceType loose           `json:"resource_type"`
 		OccurredAt   json.RawMessage `json:"occurred_at"`
 		Agent        *ref            `json:"agent"`
 		Data         *data           `json:"data"`
@@ -114,34 +114,34 @@ type payload struct {
 }
 
 type ref struct {
-	ID      LooseString `json:"id"`
-	Type    LooseString `json:"type"`
-	Summary LooseString `json:"summary"`
-	HTMLURL LooseString `json:"html_url"`
+	ID      loose `json:"id"`
+	Type    loose `json:"type"`
+	Summary loose `json:"summary"`
+	HTMLURL loose `json:"html_url"`
 }
 
 // data is the union of the event data types Hindsight reads: incident,
 // incident_note and incident_status_update.
 type data struct {
-	ID               LooseString     `json:"id"`
-	Type             LooseString     `json:"type"`
-	HTMLURL          LooseString     `json:"html_url"`
-	Number           LooseString     `json:"number"`
-	Status           LooseString     `json:"status"`
-	IncidentKey      LooseString     `json:"incident_key"`
+	ID               loose           `json:"id"`
+	Type             loose           `json:"type"`
+	HTMLURL          loose           `json:"html_url"`
+	Number           loose           `json:"number"`
+	Status           loose           `json:"status"`
+	IncidentKey      loose           `json:"incident_key"`
 	CreatedAt        json.RawMessage `json:"created_at"`
-	Title            LooseString     `json:"title"`
-	Summary          LooseString     `json:"summary"`
-	Urgency          LooseString     `json:"urgency"`
+	Title            loose           `json:"title"`
+	Summary          loose           `json:"summary"`
+	Urgency          loose           `json:"urgency"`
 	Service          *ref            `json:"service"`
 	Priority         *ref            `json:"priority"`
 	EscalationPolicy *ref            `json:"escalation_policy"`
 	Teams            []ref           `json:"teams"`
 	Assignees        []ref           `json:"assignees"`
 	// incident_note and incident_status_update
-	Incident *ref        `json:"incident"`
-	Content  LooseString `json:"content"`
-	Message  LooseString `json:"message"`
+	Incident *ref  `json:"incident"`
+	Content  loose `json:"content"`
+	Message  loose `json:"message"`
 }
 
 // incidentEvents are the event types whose data is an incident.
@@ -181,7 +181,7 @@ func Parse(body []byte, h http.Header, m ingest.Mapping) (ingest.Delivery, error
 	if err != nil {
 		return ingest.Delivery{}, fail("event.occurred_at", "must be an ISO 8601 time: %s", ingest.Truncate(err.Error(), 120))
 	}
-	d := ingest.Delivery{ID: ingest.FirstNonEmpty(e.ID.String(), h.Get(WebhookIDHeader))}
+	d := ingest.Delivery{ID: ingest.FirstNonEmpty(e.ID.String(), h.Get(webhookIDHeader))}
 	dt := e.Data
 	isIncident := incidentEvents[typ] || (dt != nil && strings.EqualFold(dt.Type.String(), "incident"))
 	switch {
@@ -335,7 +335,7 @@ func joinSummaries(refs []ref) string {
 }
 
 // Instructions: exact config to paste into the tool, filled in with hookURL and secret.
-func Instructions(hookURL, _ string) ingest.Setup {
+func Instructions(hookURL, secret string) ingest.Setup {
 	sub := map[string]any{
 		"webhook_subscription": map[string]any{
 			"type":        "webhook_subscription",

@@ -162,7 +162,7 @@ func TestParse(t *testing.T) {
 		{
 			name: "triggered",
 			body: fixture(t, "incident_triggered.json"),
-			h:    headers(WebhookIDHeader, "wh-1", "User-Agent", "PagerDuty-Webhook/V3.0"),
+			h:    headers(webhookIDHeader, "wh-1", "User-Agent", "PagerDuty-Webhook/V3.0"),
 			want: ingest.Delivery{ID: "01EZ4K7Q2M9V8C3B6N1X5T0RJA", Events: []ingest.Event{triggeredWant}},
 		},
 		{
@@ -197,7 +197,7 @@ func TestParse(t *testing.T) {
 				data["priority"] = nil
 				data["urgency"] = "low"
 			}),
-			h: headers(WebhookIDHeader, "wh-7"),
+			h: headers(webhookIDHeader, "wh-7"),
 			want: ingest.Delivery{ID: "wh-7", Events: []ingest.Event{with(triggeredWant, func(e *ingest.Event) {
 				e.Severity = "low"
 				e.Labels["urgency"], e.Labels["event_type"] = "low", "incident.priority_updated"
@@ -235,6 +235,16 @@ func TestParse(t *testing.T) {
 				Kind: ingest.KindAlert, Source: Name, DedupKey: "incident:Q1", Status: ingest.StatusResolved, Title: "x",
 				StartsAt: ts("2024-05-14T12:41:00Z"), EndsAt: ptr(ts("2024-05-14T12:41:00Z")),
 				Labels: map[string]string{"status": "resolved", "event_type": "incident.resolved"},
+			}}},
+		},
+		{
+			name: "resolved with a zero occurred_at has no EndsAt",
+			body: []byte(`{"event":{"event_type":"incident.resolved","occurred_at":"0001-01-01T00:00:00Z",
+				"data":{"id":"Q2","type":"incident","title":"y","created_at":"2024-05-14T12:00:00Z"}}}`),
+			h: headers(),
+			want: ingest.Delivery{Events: []ingest.Event{{
+				Kind: ingest.KindAlert, Source: Name, DedupKey: "incident:Q2", Status: ingest.StatusResolved, Title: "y",
+				StartsAt: ts("2024-05-14T12:00:00Z"), Labels: map[string]string{"event_type": "incident.resolved"},
 			}}},
 		},
 		{
@@ -344,7 +354,7 @@ func TestVerify(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := http.Header{}
 			for _, v := range tc.values {
-				h.Add(SignatureHeader, v)
+				h.Add(signatureHeader, v)
 			}
 			err := Verify(tc.secret, h, tc.body, ingest.VerifyOptions{})
 			if tc.ok && err != nil {
@@ -354,8 +364,8 @@ func TestVerify(t *testing.T) {
 				if !errors.Is(err, ingest.ErrUnauthenticated) {
 					t.Fatalf("Verify = %v, want an AuthError", err)
 				}
-				if !strings.Contains(err.Error(), SignatureHeader) {
-					t.Errorf("message %q does not name %s", err, SignatureHeader)
+				if !strings.Contains(err.Error(), signatureHeader) {
+					t.Errorf("message %q does not name %s", err, signatureHeader)
 				}
 			}
 		})
@@ -433,7 +443,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"event":{"event_type":"incident.resolved","occurred_at":"0001-01-01T00:00:00Z","data":{"id":"1","created_at":99999999999999}}}`), "x")
 	f.Add([]byte(`{"event":{"event_type":"incident.annotated","occurred_at":1,"data":{"id":"n","incident":null}}}`), "")
 	f.Fuzz(func(t *testing.T, body []byte, webhookID string) {
-		d, err := Parse(body, headers(WebhookIDHeader, webhookID), ingest.Mapping{})
+		d, err := Parse(body, headers(webhookIDHeader, webhookID), ingest.Mapping{})
 		if err != nil {
 			var ie *ingest.Error
 			if !errors.As(err, &ie) {

@@ -61,19 +61,19 @@ const Name = "sentry"
 
 // Header names Sentry sends.
 const (
-	ResourceHeader  = "Sentry-Hook-Resource"
-	SignatureHeader = "Sentry-Hook-Signature"
-	TimestampHeader = "Sentry-Hook-Timestamp"
-	RequestIDHeader = "Request-ID"
+	resourceHeader  = "Sentry-Hook-Resource"
+	signatureHeader = "Sentry-Hook-Signature"
+	timestampHeader = "Sentry-Hook-Timestamp"
+	requestIDHeader = "Request-ID"
 )
 
 // SignatureHeaders lists the headers whose presence means the request is signed.
-var SignatureHeaders = []string{SignatureHeader}
+var SignatureHeaders = []string{signatureHeader}
 
 // Verify checks Sentry-Hook-Signature: the hex HMAC-SHA256 of the raw body
 // keyed with the integration's Client Secret.
 func Verify(secret string, h http.Header, body []byte, opts ingest.VerifyOptions) error {
-	header := SignatureHeader
+	header := signatureHeader
 	if opts.SignatureHeader != "" {
 		header = opts.SignatureHeader
 	}
@@ -90,40 +90,40 @@ func Verify(secret string, h http.Header, body []byte, opts ingest.VerifyOptions
 }
 
 type payload struct {
-	Action LooseString `json:"action"`
+	Action loose `json:"action"`
 	Data   struct {
 		Event            *event       `json:"event"`
-		TriggeredRule    LooseString  `json:"triggered_rule"`
+		TriggeredRule    loose        `json:"triggered_rule"`
 		IssueAlert       *issueAlert  `json:"issue_alert"`
 		Issue            *issue       `json:"issue"`
 		MetricAlert      *metricAlert `json:"metric_alert"`
-		DescriptionTitle LooseString  `json:"description_title"`
-		DescriptionText  LooseString  `json:"description_text"`
-		WebURL           LooseString  `json:"web_url"`
+		DescriptionTitle loose        `json:"description_title"`
+		DescriptionText  loose        `json:"description_text"`
+		WebURL           loose        `json:"web_url"`
 	} `json:"data"`
 }
 
-// LooseString is a string, number or boolean.
-type LooseString = ingest.LooseString
+// loose is a string, number or boolean.
+type loose = ingest.LooseString
 
 type issueAlert struct {
-	Title LooseString `json:"title"`
+	Title loose `json:"title"`
 }
 
 type event struct {
-	EventID     LooseString       `json:"event_id"`
-	IssueID     LooseString       `json:"issue_id"`
-	Title       LooseString       `json:"title"`
-	Message     LooseString       `json:"message"`
-	Culprit     LooseString       `json:"culprit"`
-	Level       LooseString       `json:"level"`
-	Environment LooseString       `json:"environment"`
-	Project     LooseString       `json:"project"`
-	Platform    LooseString       `json:"platform"`
-	Release     LooseString       `json:"release"`
-	URL         LooseString       `json:"url"`
-	WebURL      LooseString       `json:"web_url"`
-	IssueURL    LooseString       `json:"issue_url"`
+	EventID     loose             `json:"event_id"`
+	IssueID     loose             `json:"issue_id"`
+	Title       loose             `json:"title"`
+	Message     loose             `json:"message"`
+	Culprit     loose             `json:"culprit"`
+	Level       loose             `json:"level"`
+	Environment loose             `json:"environment"`
+	Project     loose             `json:"project"`
+	Platform    loose             `json:"platform"`
+	Release     loose             `json:"release"`
+	URL         loose             `json:"url"`
+	WebURL      loose             `json:"web_url"`
+	IssueURL    loose             `json:"issue_url"`
 	Datetime    json.RawMessage   `json:"datetime"`
 	Timestamp   json.RawMessage   `json:"timestamp"`
 	Received    json.RawMessage   `json:"received"`
@@ -131,46 +131,46 @@ type event struct {
 }
 
 type issue struct {
-	ID        LooseString `json:"id"`
-	ShortID   LooseString `json:"shortId"`
-	Title     LooseString `json:"title"`
-	Culprit   LooseString `json:"culprit"`
-	Level     LooseString `json:"level"`
-	Status    LooseString `json:"status"`
-	Substatus LooseString `json:"substatus"`
-	Platform  LooseString `json:"platform"`
-	Permalink LooseString `json:"permalink"`
-	WebURL    LooseString `json:"web_url"`
+	ID        loose `json:"id"`
+	ShortID   loose `json:"shortId"`
+	Title     loose `json:"title"`
+	Culprit   loose `json:"culprit"`
+	Level     loose `json:"level"`
+	Status    loose `json:"status"`
+	Substatus loose `json:"substatus"`
+	Platform  loose `json:"platform"`
+	Permalink loose `json:"permalink"`
+	WebURL    loose `json:"web_url"`
 	Project   *struct {
-		Slug LooseString `json:"slug"`
-		Name LooseString `json:"name"`
+		Slug loose `json:"slug"`
+		Name loose `json:"name"`
 	} `json:"project"`
 	Metadata *struct {
-		Type  LooseString `json:"type"`
-		Value LooseString `json:"value"`
+		Type  loose `json:"type"`
+		Value loose `json:"value"`
 	} `json:"metadata"`
 	FirstSeen json.RawMessage `json:"firstSeen"`
 	LastSeen  json.RawMessage `json:"lastSeen"`
 }
 
 type metricAlert struct {
-	ID           LooseString     `json:"id"`
-	Identifier   LooseString     `json:"identifier"`
-	Title        LooseString     `json:"title"`
-	Status       LooseString     `json:"status"`
-	Projects     []LooseString   `json:"projects"`
+	ID           loose           `json:"id"`
+	Identifier   loose           `json:"identifier"`
+	Title        loose           `json:"title"`
+	Status       loose           `json:"status"`
+	Projects     []loose         `json:"projects"`
 	DateStarted  json.RawMessage `json:"date_started"`
 	DateDetected json.RawMessage `json:"date_detected"`
 	DateCreated  json.RawMessage `json:"date_created"`
 	DateClosed   json.RawMessage `json:"date_closed"`
 	AlertRule    *struct {
-		ID          LooseString   `json:"id"`
-		Name        LooseString   `json:"name"`
-		Environment LooseString   `json:"environment"`
-		Projects    []LooseString `json:"projects"`
-		Query       LooseString   `json:"query"`
-		Aggregate   LooseString   `json:"aggregate"`
-		Dataset     LooseString   `json:"dataset"`
+		ID          loose   `json:"id"`
+		Name        loose   `json:"name"`
+		Environment loose   `json:"environment"`
+		Projects    []loose `json:"projects"`
+		Query       loose   `json:"query"`
+		Aggregate   loose   `json:"aggregate"`
+		Dataset     loose   `json:"dataset"`
 	} `json:"alert_rule"`
 }
 
@@ -184,15 +184,15 @@ func fail(field, format string, args ...any) error {
 // but it uses m.ServiceFrom(labels, conventionalKeys, fallback) to choose Service, and puts the
 // tool's raw severity/priority string in Event.Severity (the caller normalises it with the mapping).
 func Parse(body []byte, h http.Header, m ingest.Mapping) (ingest.Delivery, error) {
-	d := ingest.Delivery{ID: strings.TrimSpace(h.Get(RequestIDHeader))}
-	resource := strings.ToLower(strings.TrimSpace(h.Get(ResourceHeader)))
+	d := ingest.Delivery{ID: strings.TrimSpace(h.Get(requestIDHeader))}
+	resource := strings.ToLower(strings.TrimSpace(h.Get(resourceHeader)))
 	if resource == "installation" {
 		return ingest.Delivery{}, nil
 	}
 	switch resource {
 	case "", "event_alert", "issue", "metric_alert":
 	default:
-		return ingest.Delivery{}, fail(ResourceHeader, "Hindsight does not take Sentry %q webhooks: subscribe the integration only to issue webhooks and alert rule actions", ingest.Truncate(resource, 60))
+		return ingest.Delivery{}, fail(resourceHeader, "Hindsight does not take Sentry %q webhooks: subscribe the integration only to issue webhooks and alert rule actions", ingest.Truncate(resource, 60))
 	}
 	var p payload
 	if err := ingest.DecodeWebhookBody(body, &p); err != nil {
@@ -207,11 +207,11 @@ func Parse(body []byte, h http.Header, m ingest.Mapping) (ingest.Delivery, error
 		case p.Data.Issue != nil:
 			resource = "issue"
 		default:
-			return ingest.Delivery{}, fail(ResourceHeader, "is missing, and the body has no data.event, data.issue or data.metric_alert")
+			return ingest.Delivery{}, fail(resourceHeader, "is missing, and the body has no data.event, data.issue or data.metric_alert")
 		}
 	}
 	// The hook timestamp is when Sentry sent the request; a bad one is ignored.
-	sent, err := ingest.ParseTimeStringAnyUnit(h.Get(TimestampHeader))
+	sent, err := ingest.ParseTimeStringAnyUnit(h.Get(timestampHeader))
 	if err != nil {
 		sent = time.Time{}
 	}
@@ -473,14 +473,14 @@ func firstTime(fields ...timeField) (time.Time, error) {
 func eventTags(raw []json.RawMessage) [][2]string {
 	var out [][2]string
 	for _, r := range raw {
-		var pair []LooseString
+		var pair []loose
 		if json.Unmarshal(r, &pair) == nil && len(pair) == 2 {
 			out = append(out, [2]string{pair[0].String(), pair[1].String()})
 			continue
 		}
 		var obj struct {
-			Key   LooseString `json:"key"`
-			Value LooseString `json:"value"`
+			Key   loose `json:"key"`
+			Value loose `json:"value"`
 		}
 		if json.Unmarshal(r, &obj) == nil && obj.Key.String() != "" {
 			out = append(out, [2]string{obj.Key.String(), obj.Value.String()})
@@ -521,14 +521,14 @@ func stripStatePrefix(s string) string {
 }
 
 // Instructions: exact config to paste into the tool, filled in with hookURL and secret.
-func Instructions(hookURL, _ string) ingest.Setup {
+func Instructions(hookURL, secret string) ingest.Setup {
 	config := fmt.Sprintf(`Sentry → Settings → Developer Settings → Custom Integrations → Create New Integration → Internal Integration
 
-Name:             Hindsight
-Webhook URL:      %s
-Alert Rule Action: on
-Permissions:      Issue & Event: Read   (everything else: No Access)
-Webhooks:         [x] issue
+Name:               Hindsight
+Webhook URL:        %s
+Alert Rule Action:  on
+Permissions:        Issue & Event: Read   (everything else: No Access)
+Webhooks:           [x] issue
 
 Then copy the integration's Client Secret (Credentials section) into
 Hindsight as this integration's secret: Sentry signs every webhook with it

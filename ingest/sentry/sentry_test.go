@@ -177,7 +177,7 @@ func TestParse(t *testing.T) {
 		{
 			name: "event alert fires",
 			body: fixture(t, "event_alert.json"),
-			h:    headers(ResourceHeader, "event_alert", RequestIDHeader, "6f1d2c3b4a5e", TimestampHeader, "1715677955"),
+			h:    headers(resourceHeader, "event_alert", requestIDHeader, "6f1d2c3b4a5e", timestampHeader, "1715677955"),
 			want: ingest.Delivery{ID: "6f1d2c3b4a5e", Events: []ingest.Event{eventAlertWant}},
 		},
 		{
@@ -185,7 +185,7 @@ func TestParse(t *testing.T) {
 			body: []byte(strings.NewReplacer(
 				"9f2c4e1ab77d4d1c8a9e0b5c6d7e8f90", "0a1b2c3d4e5f40718293a4b5c6d7e8f9",
 				"2024-05-14T09:12:33.418000Z", "2024-05-14T09:42:00Z").Replace(string(fixture(t, "event_alert.json")))),
-			h: headers(ResourceHeader, "event_alert", RequestIDHeader, "77aa"),
+			h: headers(resourceHeader, "event_alert", requestIDHeader, "77aa"),
 			want: ingest.Delivery{ID: "77aa", Events: []ingest.Event{with(eventAlertWant, func(e *ingest.Event) {
 				e.StartsAt = ts("2024-05-14T09:42:00Z")
 				e.URL = "https://acme.sentry.io/issues/4518273645/events/0a1b2c3d4e5f40718293a4b5c6d7e8f9/"
@@ -198,7 +198,7 @@ func TestParse(t *testing.T) {
 				"title":"TypeError: x is undefined","level":"warning","timestamp":1715677953.5,
 				"tags":[{"key":"environment","value":"staging"},["browser","Firefox"],["only-one"],42]},
 				"triggered_rule":"JS errors"}}`),
-			h: headers(ResourceHeader, "event_alert"),
+			h: headers(resourceHeader, "event_alert"),
 			want: ingest.Delivery{Events: []ingest.Event{{
 				Kind: ingest.KindAlert, Source: Name, DedupKey: "issue:77", Status: ingest.StatusFiring,
 				Title: "TypeError: x is undefined", Description: "Alert rule: JS errors", Severity: "warning",
@@ -210,7 +210,7 @@ func TestParse(t *testing.T) {
 		{
 			name: "event alert without times falls back to the hook timestamp; no issue id keys by event",
 			body: []byte(`{"action":"triggered","data":{"event":{"event_id":"e2","message":"disk full"},"issue_alert":{"title":"Any error"}}}`),
-			h:    headers(ResourceHeader, "event_alert", TimestampHeader, "1715677955"),
+			h:    headers(resourceHeader, "event_alert", timestampHeader, "1715677955"),
 			want: ingest.Delivery{Events: []ingest.Event{{
 				Kind: ingest.KindAlert, Source: Name, DedupKey: "event:e2", Status: ingest.StatusFiring,
 				Title: "disk full", Description: "Alert rule: Any error\ndisk full", StartsAt: ts("2024-05-14T09:12:35Z"),
@@ -220,19 +220,19 @@ func TestParse(t *testing.T) {
 		{
 			name: "issue created fires",
 			body: fixture(t, "issue_created.json"),
-			h:    headers(ResourceHeader, "issue", RequestIDHeader, "r-1", TimestampHeader, "1715677960"),
+			h:    headers(resourceHeader, "issue", requestIDHeader, "r-1", timestampHeader, "1715677960"),
 			want: ingest.Delivery{ID: "r-1", Events: []ingest.Event{issueCreatedWant}},
 		},
 		{
 			name: "issue resolved shares the key, ends at the hook timestamp",
 			body: fixture(t, "issue_resolved.json"),
-			h:    headers(ResourceHeader, "issue", RequestIDHeader, "r-2", TimestampHeader, resolvedAt),
+			h:    headers(resourceHeader, "issue", requestIDHeader, "r-2", timestampHeader, resolvedAt),
 			want: ingest.Delivery{ID: "r-2", Events: []ingest.Event{issueResolvedWant}},
 		},
 		{
 			name: "issue resolved without hook timestamp ends at lastSeen",
 			body: fixture(t, "issue_resolved.json"),
-			h:    headers(ResourceHeader, "issue", TimestampHeader, "not-a-time"),
+			h:    headers(resourceHeader, "issue", timestampHeader, "not-a-time"),
 			want: ingest.Delivery{Events: []ingest.Event{with(issueResolvedWant, func(e *ingest.Event) {
 				e.EndsAt = ptr(ts("2024-05-14T10:02:11Z"))
 			})}},
@@ -240,7 +240,7 @@ func TestParse(t *testing.T) {
 		{
 			name: "issue resolved with a hook timestamp before firstSeen is clamped",
 			body: fixture(t, "issue_resolved.json"),
-			h:    headers(ResourceHeader, "issue", TimestampHeader, "1715600000"),
+			h:    headers(resourceHeader, "issue", timestampHeader, "1715600000"),
 			want: ingest.Delivery{Events: []ingest.Event{with(issueResolvedWant, func(e *ingest.Event) {
 				e.EndsAt = ptr(ts("2024-05-14T09:12:33.418Z"))
 			})}},
@@ -248,14 +248,14 @@ func TestParse(t *testing.T) {
 		{
 			name: "issue assigned stays firing",
 			body: []byte(strings.Replace(string(fixture(t, "issue_created.json")), `"action": "created"`, `"action": "assigned"`, 1)),
-			h:    headers(ResourceHeader, "issue"),
+			h:    headers(resourceHeader, "issue"),
 			want: ingest.Delivery{Events: []ingest.Event{with(issueCreatedWant, func(e *ingest.Event) { e.Labels["action"] = "assigned" })}},
 		},
 		{
 			name: "issue archived (ignored) stays firing",
 			body: []byte(strings.NewReplacer(`"action": "created"`, `"action": "archived"`, `"status": "unresolved"`, `"status": "ignored"`,
 				`"substatus": "new"`, `"substatus": "archived_until_escalating"`).Replace(string(fixture(t, "issue_created.json")))),
-			h: headers(ResourceHeader, "issue"),
+			h: headers(resourceHeader, "issue"),
 			want: ingest.Delivery{Events: []ingest.Event{with(issueCreatedWant, func(e *ingest.Event) {
 				e.Labels["action"], e.Labels["status"], e.Labels["substatus"] = "archived", "ignored", "archived_until_escalating"
 			})}},
@@ -263,7 +263,7 @@ func TestParse(t *testing.T) {
 		{
 			name: "issue unresolved (regressed) fires again with the same key",
 			body: []byte(strings.NewReplacer(`"action": "resolved"`, `"action": "unresolved"`).Replace(string(fixture(t, "issue_resolved.json")))),
-			h:    headers(ResourceHeader, "issue", TimestampHeader, resolvedAt),
+			h:    headers(resourceHeader, "issue", timestampHeader, resolvedAt),
 			want: ingest.Delivery{Events: []ingest.Event{with(issueResolvedWant, func(e *ingest.Event) {
 				e.Status, e.EndsAt, e.Labels["action"] = ingest.StatusFiring, nil, "unresolved"
 			})}},
@@ -271,19 +271,19 @@ func TestParse(t *testing.T) {
 		{
 			name: "metric alert critical",
 			body: fixture(t, "metric_alert_critical.json"),
-			h:    headers(ResourceHeader, "metric_alert", RequestIDHeader, "m-1", TimestampHeader, "1715684470"),
+			h:    headers(resourceHeader, "metric_alert", requestIDHeader, "m-1", timestampHeader, "1715684470"),
 			want: ingest.Delivery{ID: "m-1", Events: []ingest.Event{metricCriticalWant}},
 		},
 		{
 			name: "metric alert resolved shares the key and ends at date_closed",
 			body: fixture(t, "metric_alert_resolved.json"),
-			h:    headers(ResourceHeader, "metric_alert", RequestIDHeader, "m-2", TimestampHeader, "1715687200"),
+			h:    headers(resourceHeader, "metric_alert", requestIDHeader, "m-2", timestampHeader, "1715687200"),
 			want: ingest.Delivery{ID: "m-2", Events: []ingest.Event{metricResolvedWant}},
 		},
 		{
 			name: "metric alert resolved without date_closed ends at the hook timestamp",
 			body: []byte(strings.Replace(string(fixture(t, "metric_alert_resolved.json")), `"2024-05-14T11:46:10.000000Z"`, `null`, 1)),
-			h:    headers(ResourceHeader, "metric_alert", TimestampHeader, "1715687200"),
+			h:    headers(resourceHeader, "metric_alert", timestampHeader, "1715687200"),
 			want: ingest.Delivery{Events: []ingest.Event{with(metricResolvedWant, func(e *ingest.Event) {
 				e.EndsAt = ptr(ts("2024-05-14T11:46:40Z"))
 			})}},
@@ -291,7 +291,7 @@ func TestParse(t *testing.T) {
 		{
 			name: "metric alert resolved with no end time at all has no EndsAt",
 			body: []byte(strings.Replace(string(fixture(t, "metric_alert_resolved.json")), `"2024-05-14T11:46:10.000000Z"`, `null`, 1)),
-			h:    headers(ResourceHeader, "metric_alert"),
+			h:    headers(resourceHeader, "metric_alert"),
 			want: ingest.Delivery{Events: []ingest.Event{with(metricResolvedWant, func(e *ingest.Event) { e.EndsAt = nil })}},
 		},
 		{
@@ -309,36 +309,36 @@ func TestParse(t *testing.T) {
 		{
 			name: "installation is acknowledged with an empty delivery",
 			body: fixture(t, "installation.json"),
-			h:    headers(ResourceHeader, "installation", RequestIDHeader, "i-1"),
+			h:    headers(resourceHeader, "installation", requestIDHeader, "i-1"),
 			want: ingest.Delivery{},
 		},
 		{name: "unsupported resource", body: []byte(`{"action":"created","data":{"comment":"hi"}}`),
-			h: headers(ResourceHeader, "comment"), wantField: ResourceHeader},
+			h: headers(resourceHeader, "comment"), wantField: resourceHeader},
 		{name: "no resource header and nothing known in the body", body: []byte(`{"action":"created","data":{}}`),
-			h: headers(), wantField: ResourceHeader},
-		{name: "malformed JSON", body: []byte(`{"action":"created","data":{"issue":`), h: headers(ResourceHeader, "issue"), wantErr: true},
-		{name: "empty body", body: nil, h: headers(ResourceHeader, "issue"), wantErr: true},
-		{name: "body is an array", body: []byte(`[1,2]`), h: headers(ResourceHeader, "issue"), wantErr: true},
+			h: headers(), wantField: resourceHeader},
+		{name: "malformed JSON", body: []byte(`{"action":"created","data":{"issue":`), h: headers(resourceHeader, "issue"), wantErr: true},
+		{name: "empty body", body: nil, h: headers(resourceHeader, "issue"), wantErr: true},
+		{name: "body is an array", body: []byte(`[1,2]`), h: headers(resourceHeader, "issue"), wantErr: true},
 		{name: "issue title of the wrong type", body: []byte(`{"action":"created","data":{"issue":{"id":"1","title":{"a":1}}}}`),
-			h: headers(ResourceHeader, "issue"), wantField: "data.issue.title"},
+			h: headers(resourceHeader, "issue"), wantField: "data.issue.title"},
 		{name: "issue project of the wrong type", body: []byte(`{"action":"created","data":{"issue":{"id":"1","project":"web"}}}`),
-			h: headers(ResourceHeader, "issue"), wantField: "data.issue.project"},
+			h: headers(resourceHeader, "issue"), wantField: "data.issue.project"},
 		{name: "issue with a bad firstSeen", body: []byte(`{"action":"created","data":{"issue":{"id":"1","firstSeen":"yesterday"}}}`),
-			h: headers(ResourceHeader, "issue"), wantField: "data.issue.firstSeen"},
+			h: headers(resourceHeader, "issue"), wantField: "data.issue.firstSeen"},
 		{name: "issue without id", body: []byte(`{"action":"created","data":{"issue":{"title":"x","firstSeen":"2024-05-14T09:00:00Z"}}}`),
-			h: headers(ResourceHeader, "issue"), wantField: "data.issue.id"},
+			h: headers(resourceHeader, "issue"), wantField: "data.issue.id"},
 		{name: "issue without any time", body: []byte(`{"action":"created","data":{"issue":{"id":"1","title":"x"}}}`),
-			h: headers(ResourceHeader, "issue"), wantField: "data.issue.firstSeen"},
+			h: headers(resourceHeader, "issue"), wantField: "data.issue.firstSeen"},
 		{name: "issue header but no issue", body: []byte(`{"action":"created","data":{}}`),
-			h: headers(ResourceHeader, "issue"), wantField: "data.issue"},
+			h: headers(resourceHeader, "issue"), wantField: "data.issue"},
 		{name: "event alert without ids", body: []byte(`{"action":"triggered","data":{"event":{"title":"x","datetime":"2024-05-14T09:00:00Z"}}}`),
-			h: headers(ResourceHeader, "event_alert"), wantField: "data.event.issue_id"},
+			h: headers(resourceHeader, "event_alert"), wantField: "data.event.issue_id"},
 		{name: "event alert tags of the wrong type", body: []byte(`{"action":"triggered","data":{"event":{"issue_id":"1","tags":"a:b"}}}`),
-			h: headers(ResourceHeader, "event_alert"), wantField: "data.event.tags"},
+			h: headers(resourceHeader, "event_alert"), wantField: "data.event.tags"},
 		{name: "metric alert without id", body: []byte(`{"action":"critical","data":{"metric_alert":{"date_started":"2024-05-14T09:00:00Z"}}}`),
-			h: headers(ResourceHeader, "metric_alert"), wantField: "data.metric_alert.id"},
+			h: headers(resourceHeader, "metric_alert"), wantField: "data.metric_alert.id"},
 		{name: "metric alert with a bad date_closed", body: []byte(`{"action":"resolved","data":{"metric_alert":{"id":"1","date_started":"2024-05-14T09:00:00Z","date_closed":true}}}`),
-			h: headers(ResourceHeader, "metric_alert"), wantField: "data.metric_alert.date_closed"},
+			h: headers(resourceHeader, "metric_alert"), wantField: "data.metric_alert.date_closed"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -371,13 +371,13 @@ func TestVerify(t *testing.T) {
 		body         []byte
 		ok           bool
 	}{
-		{"good", secret, headers(SignatureHeader, good), body, true},
-		{"good, upper-case hex and spaces", secret, headers(SignatureHeader, " "+strings.ToUpper(good)+" "), body, true},
-		{"wrong secret", "other", headers(SignatureHeader, good), body, false},
-		{"body changed", secret, headers(SignatureHeader, good), append([]byte(" "), body...), false},
-		{"signature not hex", secret, headers(SignatureHeader, "sha256="+good), body, false},
+		{"good", secret, headers(signatureHeader, good), body, true},
+		{"good, upper-case hex and spaces", secret, headers(signatureHeader, " "+strings.ToUpper(good)+" "), body, true},
+		{"wrong secret", "other", headers(signatureHeader, good), body, false},
+		{"body changed", secret, headers(signatureHeader, good), append([]byte(" "), body...), false},
+		{"signature not hex", secret, headers(signatureHeader, "sha256="+good), body, false},
 		{"missing", secret, headers(), body, false},
-		{"no secret configured", "", headers(SignatureHeader, fmt.Sprintf("%x", ingest.HMACSHA256("", body))), body, false},
+		{"no secret configured", "", headers(signatureHeader, fmt.Sprintf("%x", ingest.HMACSHA256("", body))), body, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -389,8 +389,8 @@ func TestVerify(t *testing.T) {
 				if !errors.Is(err, ingest.ErrUnauthenticated) {
 					t.Fatalf("Verify = %v, want an AuthError", err)
 				}
-				if !strings.Contains(err.Error(), SignatureHeader) {
-					t.Errorf("message %q does not name %s", err, SignatureHeader)
+				if !strings.Contains(err.Error(), signatureHeader) {
+					t.Errorf("message %q does not name %s", err, signatureHeader)
 				}
 			}
 		})
@@ -426,7 +426,7 @@ func TestFixturesValidate(t *testing.T) {
 		"issue_resolved.json": "critical", "metric_alert_critical.json": "critical", "metric_alert_resolved.json": ""}
 	for _, fx := range validFixtures {
 		for _, m := range []ingest.Mapping{{}, override} {
-			d, err := Parse(fixture(t, fx.file), headers(ResourceHeader, fx.resource, TimestampHeader, "1715690000"), m)
+			d, err := Parse(fixture(t, fx.file), headers(resourceHeader, fx.resource, timestampHeader, "1715690000"), m)
 			if err != nil {
 				t.Fatalf("%s: %v", fx.file, err)
 			}
@@ -468,7 +468,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"action":"triggered","data":{"event":{"issue_id":1,"timestamp":1e300,"tags":[[1,2]]}}}`), "", "x")
 	f.Add([]byte(`{"action":"resolved","data":{"metric_alert":{"id":"1","date_started":"0001-01-01T00:00:00Z"}}}`), "metric_alert", "99999999999999999999")
 	f.Fuzz(func(t *testing.T, body []byte, resource, stamp string) {
-		h := headers(ResourceHeader, resource, TimestampHeader, stamp)
+		h := headers(resourceHeader, resource, timestampHeader, stamp)
 		d, err := Parse(body, h, ingest.Mapping{})
 		if err != nil {
 			var ie *ingest.Error
