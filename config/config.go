@@ -27,6 +27,7 @@ type Config struct {
 	LoginMaxFailures int  // failed sign-ins per e-mail or address within LoginWindow
 	LoginWindow      time.Duration
 	PayloadRetention time.Duration // raw webhook payloads older than this are pruned
+	SuspectWindow    time.Duration // how far before impact deploys are suspects
 }
 
 // Variable documents one environment variable: it is the source of truth for
@@ -50,6 +51,7 @@ var Variables = []Variable{
 	{"HINDSIGHT_SESSION_LIFETIME", "336h", "how long a browser session lasts without use"},
 	{"HINDSIGHT_LOGIN_MAX_FAILURES", "10", "failed sign-ins allowed per e-mail and per client address within the window"},
 	{"HINDSIGHT_LOGIN_WINDOW", "15m", "the window for the sign-in limit"},
+	{"HINDSIGHT_SUSPECT_WINDOW", "120m", "how long before impact started a deploy or change counts as a suspect (each incident page can widen it)"},
 	{"HINDSIGHT_PAYLOAD_RETENTION", "720h", "how long raw webhook payloads are kept for audit and re-parsing; the events themselves stay"},
 }
 
@@ -109,6 +111,9 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 	}
 	c.LoginMaxFailures = int(failures)
 	if c.LoginWindow, err = positiveDuration("HINDSIGHT_LOGIN_WINDOW", get("HINDSIGHT_LOGIN_WINDOW")); err != nil {
+		return nil, err
+	}
+	if c.SuspectWindow, err = positiveDuration("HINDSIGHT_SUSPECT_WINDOW", get("HINDSIGHT_SUSPECT_WINDOW")); err != nil {
 		return nil, err
 	}
 	if c.PayloadRetention, err = positiveDuration("HINDSIGHT_PAYLOAD_RETENTION", get("HINDSIGHT_PAYLOAD_RETENTION")); err != nil {

@@ -542,9 +542,30 @@ func (b *Browser) waitForNewDocument(what string) {
 // waitFor waits until the JavaScript expression is true in the page.
 func (b *Browser) waitFor(what, expr string) {
 	b.t.Helper()
-	if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
-		b.t.Fatalf("waiting for %s (%s): %v", what, expr, err)
+	b.waitForWithin(what, expr, 20*time.Second)
+}
+
+// waitForWithin waits at most d until the JavaScript expression is true in
+// the page.
+func (b *Browser) waitForWithin(what, expr string, d time.Duration) {
+	b.t.Helper()
+	if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(d))); err != nil {
+		b.t.Fatalf("waiting up to %s for %s (%s): %v", d, what, expr, err)
 	}
+}
+
+// clickStatus clicks (a submit button, a link), waits for the page it loads
+// and returns the HTTP status of that document (after redirects).
+func (b *Browser) clickStatus(sel string) int64 {
+	b.t.Helper()
+	res, err := chromedp.RunResponse(b.ctx, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+	if err != nil {
+		b.t.Fatalf("click %s and wait for the page: %v", sel, err)
+	}
+	if res == nil {
+		b.t.Fatalf("clicking %s loaded a page without a response", sel)
+	}
+	return res.Status
 }
 
 // signIn signs in through the form and waits for the page after it.

@@ -10,6 +10,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"hindsight/timeline"
 )
 
 // Severities, most severe first.
@@ -36,11 +38,15 @@ type Incident struct {
 	Status      string
 	Environment string
 	StartedAt   time.Time
-	DetectedAt  *time.Time
-	MitigatedAt *time.Time
-	ResolvedAt  *time.Time
-	Version     int64
-	CreatedByID *int64
+	DetectedAt     *time.Time
+	AcknowledgedAt *time.Time
+	MitigatedAt    *time.Time
+	ResolvedAt     *time.Time
+	// TriggerEventID is the deploy or change the authors marked as the
+	// trigger.
+	TriggerEventID *int64
+	Version        int64
+	CreatedByID    *int64
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 
@@ -73,13 +79,14 @@ type IncidentInput struct {
 	Severity    string
 	Status      string
 	Environment string
-	StartedAt   time.Time
-	DetectedAt  *time.Time
-	MitigatedAt *time.Time
-	ResolvedAt  *time.Time
-	Services    []string
-	Tags        []string
-	AuthorIDs   []int64
+	StartedAt      time.Time
+	DetectedAt     *time.Time
+	AcknowledgedAt *time.Time
+	MitigatedAt    *time.Time
+	ResolvedAt     *time.Time
+	Services       []string
+	Tags           []string
+	AuthorIDs      []int64
 }
 
 // InputOf returns the editable fields of an incident, for partial updates.
@@ -87,7 +94,7 @@ func InputOf(inc *Incident) IncidentInput {
 	in := IncidentInput{
 		Slug: inc.Slug, Title: inc.Title, Summary: inc.Summary, Severity: inc.Severity, Status: inc.Status,
 		Environment: inc.Environment, StartedAt: inc.StartedAt, DetectedAt: inc.DetectedAt,
-		MitigatedAt: inc.MitigatedAt, ResolvedAt: inc.ResolvedAt,
+		AcknowledgedAt: inc.AcknowledgedAt, MitigatedAt: inc.MitigatedAt, ResolvedAt: inc.ResolvedAt,
 		Services: append([]string(nil), inc.Services...), Tags: append([]string(nil), inc.Tags...),
 	}
 	for _, a := range inc.Authors {
@@ -147,11 +154,12 @@ func (in *IncidentInput) Normalize() error {
 		fields["started_at"] = "enter when the impact started"
 	} else {
 		in.StartedAt = in.StartedAt.UTC()
-		for _, k := range checkMomentOrder(in) {
-			fields[k.field] = k.message
+		for field, msg := range checkMomentOrder(in) {
+			fields[field] = msg
 		}
 	}
-	in.DetectedAt, in.MitigatedAt, in.ResolvedAt = utcPtr(in.DetectedAt), utcPtr(in.MitigatedAt), utcPtr(in.ResolvedAt)
+	in.DetectedAt, in.AcknowledgedAt = utcPtr(in.DetectedAt), utcPtr(in.AcknowledgedAt)
+	in.MitigatedAt, in.ResolvedAt = utcPtr(in.MitigatedAt), utcPtr(in.ResolvedAt)
 	in.AuthorIDs = uniqueIDs(in.AuthorIDs)
 	if len(fields) > 0 {
 		return &ValidationError{Fields: fields}
@@ -159,36 +167,19 @@ func (in *IncidentInput) Normalize() error {
 	return nil
 }
 
-type fieldProblem struct{ field, message string }
-
-// checkMomentOrder enforces started ≤ detected ≤ mitigated ≤ resolved over
-// the moments that are set.
-func checkMomentOrder(in *IncidentInput) []fieldProblem {
-	type moment struct {
-		field, label string
-		at           *time.Time
-	}
+// checkMomentOrder enforces started ≤ detected ≤ acknowledged ≤ mitigated ≤
+// resolved over the moments that are set; the messages name the moments.
+func checkMomentOrder(in *IncidentInput) map[string]string {
 	started := in.StartedAt
-	seq := []moment{
-		{"started_at", "impact start", &started},
-		{"detected_at", "detection", in.DetectedAt},
-		{"mitigated_at", "mitigation", in.MitigatedAt},
-		{"resolved_at", "resolution", in.ResolvedAt},
+	problems := timeline.ValidateMoments(timeline.Moments{
+		Started: &started, Detected: in.DetectedAt, Acknowledged: in.AcknowledgedAt,
+		Mitigated: in.MitigatedAt, Resolved: in.ResolvedAt,
+	})
+	out := make(map[string]string, len(problems))
+	for moment, msg := range problems {
+		out[moment+"_at"] = msg
 	}
-	var problems []fieldProblem
-	var prev *moment
-	for i := range seq {
-		m := &seq[i]
-		if m.at == nil {
-			continue
-		}
-		if prev != nil && m.at.Before(*prev.at) {
-			problems = append(problems, fieldProblem{m.field, fmt.Sprintf("must not be before the %s", prev.label)})
-			continue
-		}
-		prev = m
-	}
-	return problems
+	return out
 }
 
 func normalizeLabels(raw []string) ([]string, string) {
@@ -283,7 +274,8 @@ func (s *Store) CreateIncident(ctx context.Context, in IncidentInput, createdBy 
 		inc := Incident{
 			Slug: slug, Title: in.Title, Summary: in.Summary, Severity: in.Severity, Status: in.Status,
 			Environment: in.Environment, StartedAt: in.StartedAt, DetectedAt: in.DetectedAt,
-			MitigatedAt: in.MitigatedAt, ResolvedAt: in.ResolvedAt, Version: 1, CreatedByID: createdBy,
+			AcknowledgedAt: in.AcknowledgedAt, MitigatedAt: in.MitigatedAt, ResolvedAt: in.ResolvedAt,
+			Version: 1, CreatedByID: createdBy,
 		}
 		if err := tx.Create(&inc).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
@@ -406,7 +398,7 @@ func (s *Store) UpdateIncident(ctx context.Context, id, version int64, in Incide
 		res := tx.Model(&Incident{}).Where("id = ? AND version = ?", id, version).Updates(map[string]any{
 			"title": in.Title, "summary": in.Summary, "severity": in.Severity, "status": in.Status,
 			"environment": in.Environment, "started_at": in.StartedAt, "detected_at": in.DetectedAt,
-			"mitigated_at": in.MitigatedAt, "resolved_at": in.ResolvedAt,
+			"acknowledged_at": in.AcknowledgedAt, "mitigated_at": in.MitigatedAt, "resolved_at": in.ResolvedAt,
 			"version": gorm.Expr("version + 1"), "updated_at": s.Now(),
 		})
 		if res.Error != nil {
@@ -445,6 +437,7 @@ func (s *Store) DeleteIncident(ctx context.Context, id int64) error {
 // AfterFind reports times in UTC whatever the driver's default zone is.
 func (i *Incident) AfterFind(*gorm.DB) error {
 	i.StartedAt, i.CreatedAt, i.UpdatedAt = i.StartedAt.UTC(), i.CreatedAt.UTC(), i.UpdatedAt.UTC()
-	i.DetectedAt, i.MitigatedAt, i.ResolvedAt = utcPtr(i.DetectedAt), utcPtr(i.MitigatedAt), utcPtr(i.ResolvedAt)
+	i.DetectedAt, i.AcknowledgedAt = utcPtr(i.DetectedAt), utcPtr(i.AcknowledgedAt)
+	i.MitigatedAt, i.ResolvedAt = utcPtr(i.MitigatedAt), utcPtr(i.ResolvedAt)
 	return nil
 }

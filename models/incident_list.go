@@ -101,7 +101,7 @@ func (s *Store) ListIncidents(ctx context.Context, f IncidentFilter) (*IncidentP
 	if err := q.Session(&gorm.Session{}).Count(&page.Total).Error; err != nil {
 		return nil, err
 	}
-	err := q.Select("id, slug, title, severity, status, environment, started_at, detected_at, mitigated_at, resolved_at, version, created_at, updated_at").
+	err := q.Select("id, slug, title, severity, status, environment, started_at, detected_at, acknowledged_at, mitigated_at, resolved_at, trigger_event_id, version, created_at, updated_at").
 		Order(incidentOrder[f.Sort]).Limit(f.PerPage).Offset((f.Page - 1) * f.PerPage).Find(&page.Incidents).Error
 	if err != nil {
 		return nil, err

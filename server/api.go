@@ -102,3 +102,5 @@ func ifMatch(c *gin.Context, current string, required bool) error {
 	return &appError{Status: http.StatusPreconditionFailed, Code: "stale",
 		Message: "the record changed since you read it (its ETag is now " + current + "); GET it again and reapply your change"}
 }
+
+func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }

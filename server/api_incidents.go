@@ -20,30 +20,34 @@ type authorJSON struct {
 }
 
 type incidentJSON struct {
-	ID          int64        `json:"id"`
-	Key         string       `json:"key"`
-	Slug        string       `json:"slug"`
-	Title       string       `json:"title"`
-	Summary     string       `json:"summary"`
-	Severity    string       `json:"severity"`
-	Status      string       `json:"status"`
-	StartedAt   time.Time    `json:"started_at"`
-	DetectedAt  *time.Time   `json:"detected_at"`
-	MitigatedAt *time.Time   `json:"mitigated_at"`
-	ResolvedAt  *time.Time   `json:"resolved_at"`
-	Services    []string     `json:"services"`
-	Environment string       `json:"environment"`
-	Tags        []string     `json:"tags"`
-	Authors     []authorJSON `json:"authors"`
-	Version     int64        `json:"version"`
-	CreatedAt   time.Time    `json:"created_at"`
-	UpdatedAt   time.Time    `json:"updated_at"`
+	ID         int64      `json:"id"`
+	Key        string     `json:"key"`
+	Slug       string     `json:"slug"`
+	Title      string     `json:"title"`
+	Summary    string     `json:"summary"`
+	Severity   string     `json:"severity"`
+	Status     string     `json:"status"`
+	StartedAt  time.Time  `json:"started_at"`
+	DetectedAt *time.Time `json:"detected_at"`
+	// AcknowledgedAt and TriggerEventID came with the timeline.
+	AcknowledgedAt *time.Time   `json:"acknowledged_at"`
+	TriggerEventID *int64       `json:"trigger_event_id"`
+	MitigatedAt    *time.Time   `json:"mitigated_at"`
+	ResolvedAt     *time.Time   `json:"resolved_at"`
+	Services       []string     `json:"services"`
+	Environment    string       `json:"environment"`
+	Tags           []string     `json:"tags"`
+	Authors        []authorJSON `json:"authors"`
+	Version        int64        `json:"version"`
+	CreatedAt      time.Time    `json:"created_at"`
+	UpdatedAt      time.Time    `json:"updated_at"`
 }
 
 func toIncidentJSON(inc *models.Incident) incidentJSON {
 	out := incidentJSON{
 		ID: inc.ID, Key: inc.Key(), Slug: inc.Slug, Title: inc.Title, Summary: inc.Summary,
 		Severity: inc.Severity, Status: inc.Status, StartedAt: inc.StartedAt, DetectedAt: inc.DetectedAt,
+		AcknowledgedAt: inc.AcknowledgedAt, TriggerEventID: inc.TriggerEventID,
 		MitigatedAt: inc.MitigatedAt, ResolvedAt: inc.ResolvedAt, Services: inc.Services,
 		Environment: inc.Environment, Tags: inc.Tags, Authors: []authorJSON{}, Version: inc.Version,
 		CreatedAt: inc.CreatedAt, UpdatedAt: inc.UpdatedAt,
@@ -209,7 +213,8 @@ func (s *Server) apiIncidentDelete(c *gin.Context) {
 
 // readOnlyIncidentFields may appear in a body (a client writing back what it
 // read) and are ignored.
-var readOnlyIncidentFields = map[string]bool{"id": true, "key": true, "version": true, "created_at": true, "updated_at": true}
+var readOnlyIncidentFields = map[string]bool{"id": true, "key": true, "version": true, "created_at": true, "updated_at": true,
+	"trigger_event_id": true}
 
 // applyIncidentJSON copies the present members of a JSON object onto in.
 // Each member is decoded on its own so that errors name the field.
@@ -243,6 +248,8 @@ func (s *Server) applyIncidentJSON(c *gin.Context, obj map[string]json.RawMessag
 			}
 		case "detected_at":
 			in.DetectedAt, err = decodeTime(raw)
+		case "acknowledged_at":
+			in.AcknowledgedAt, err = decodeTime(raw)
 		case "mitigated_at":
 			in.MitigatedAt, err = decodeTime(raw)
 		case "resolved_at":

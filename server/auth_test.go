@@ -149,3 +149,15 @@ func TestCrossSiteFormRefused(t *testing.T) {
 		t.Fatalf("same-origin POST: %d %s", res.StatusCode, res.Body)
 	}
 }
+
+func TestHtmxRequestAfterSignOutRedirectsThePage(t *testing.T) {
+	app := apptest.Start(t, models.SQLite, nil)
+	req, _ := http.NewRequest(http.MethodGet, app.URL+"/events", nil)
+	req.Header.Set("HX-Request", "true")
+	req.Header.Set("HX-Current-URL", app.URL+"/events?kind=alert")
+	app.User("root@example.com", models.RoleAdmin)
+	res := app.Browser().Do(req)
+	if res.StatusCode != http.StatusUnauthorized || res.Header.Get("HX-Redirect") != "/signin?next=%2Fevents%3Fkind%3Dalert" {
+		t.Fatalf("htmx poll without a session: %d, HX-Redirect %q", res.StatusCode, res.Header.Get("HX-Redirect"))
+	}
+}

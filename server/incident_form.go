@@ -16,22 +16,23 @@ const datetimeLocal = "2006-01-02T15:04"
 // incidentForm is the HTML form's view of an incident: text as typed, times
 // in the viewer's zone, lists as comma-separated text.
 type incidentForm struct {
-	ID          int64
-	Version     int64
-	Title       string
-	Summary     string
-	Severity    string
-	Status      string
-	Environment string
-	StartedAt   string
-	DetectedAt  string
-	MitigatedAt string
-	ResolvedAt  string
-	Services    string
-	Tags        string
-	AuthorIDs   map[int64]bool
-	Errors      map[string]string
-	Conflict    *models.Incident // set when someone else saved first
+	ID             int64
+	Version        int64
+	Title          string
+	Summary        string
+	Severity       string
+	Status         string
+	Environment    string
+	StartedAt      string
+	DetectedAt     string
+	AcknowledgedAt string
+	MitigatedAt    string
+	ResolvedAt     string
+	Services       string
+	Tags           string
+	AuthorIDs      map[int64]bool
+	Errors         map[string]string
+	Conflict       *models.Incident // set when someone else saved first
 
 	// Choices for the selects.
 	Users      []models.User
@@ -52,7 +53,8 @@ func incidentFormOf(inc *models.Incident, zone *time.Location) incidentForm {
 		ID: inc.ID, Version: inc.Version, Title: inc.Title, Summary: inc.Summary, Severity: inc.Severity,
 		Status: inc.Status, Environment: inc.Environment,
 		StartedAt: localInput(&inc.StartedAt, zone), DetectedAt: localInput(inc.DetectedAt, zone),
-		MitigatedAt: localInput(inc.MitigatedAt, zone), ResolvedAt: localInput(inc.ResolvedAt, zone),
+		AcknowledgedAt: localInput(inc.AcknowledgedAt, zone),
+		MitigatedAt:    localInput(inc.MitigatedAt, zone), ResolvedAt: localInput(inc.ResolvedAt, zone),
 		Services: strings.Join(inc.Services, ", "), Tags: strings.Join(inc.Tags, ", "),
 		AuthorIDs: map[int64]bool{},
 	}
@@ -75,7 +77,7 @@ func parseIncidentForm(c *gin.Context, zone *time.Location) (incidentForm, model
 	f := incidentForm{
 		Title: c.PostForm("title"), Summary: c.PostForm("summary"), Severity: c.PostForm("severity"),
 		Status: c.PostForm("status"), Environment: c.PostForm("environment"),
-		StartedAt: c.PostForm("started_at"), DetectedAt: c.PostForm("detected_at"),
+		StartedAt: c.PostForm("started_at"), DetectedAt: c.PostForm("detected_at"), AcknowledgedAt: c.PostForm("acknowledged_at"),
 		MitigatedAt: c.PostForm("mitigated_at"), ResolvedAt: c.PostForm("resolved_at"),
 		Services: c.PostForm("services"), Tags: c.PostForm("tags"),
 		AuthorIDs: map[int64]bool{}, Errors: map[string]string{},
@@ -95,6 +97,7 @@ func parseIncidentForm(c *gin.Context, zone *time.Location) (incidentForm, model
 		in.StartedAt = *t
 	}
 	in.DetectedAt, _ = parseLocal(f.DetectedAt, zone, "detected_at", f.Errors)
+	in.AcknowledgedAt, _ = parseLocal(f.AcknowledgedAt, zone, "acknowledged_at", f.Errors)
 	in.MitigatedAt, _ = parseLocal(f.MitigatedAt, zone, "mitigated_at", f.Errors)
 	in.ResolvedAt, _ = parseLocal(f.ResolvedAt, zone, "resolved_at", f.Errors)
 	return f, in

@@ -168,7 +168,18 @@ func (s *Server) requirePageRole(min string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		u := currentUser(c)
 		if u == nil {
-			c.Redirect(http.StatusSeeOther, "/signin?next="+url.QueryEscape(c.Request.URL.RequestURI()))
+			next := "/signin?next=" + url.QueryEscape(c.Request.URL.RequestURI())
+			if c.GetHeader("HX-Request") == "true" {
+				// An htmx poll or search would swap the sign-in page into a
+				// fragment; send the whole page to sign in instead.
+				if cur, err := url.Parse(c.GetHeader("HX-Current-URL")); err == nil && cur.Path != "" {
+					next = "/signin?next=" + url.QueryEscape(cur.RequestURI())
+				}
+				c.Header("HX-Redirect", next)
+				c.AbortWithStatus(http.StatusUnauthorized)
+				return
+			}
+			c.Redirect(http.StatusSeeOther, next)
 			c.Abort()
 			return
 		}

@@ -14,6 +14,7 @@ import (
 	"hindsight/markdown"
 	"hindsight/models"
 	"hindsight/templates"
+	"hindsight/timeline"
 )
 
 // pageNames lists every page template. Each is parsed with the layout and
@@ -23,6 +24,7 @@ var pageNames = []string{
 	"incident_list", "incident_form", "incident_show", "incident_delete",
 	"profile", "users", "tokens", "status",
 	"event_list", "event_show", "integrations", "integration_show",
+	"timeline", "timeline_import", "timeline_entry",
 }
 
 type pageSet struct {
@@ -65,7 +67,10 @@ func (s *Server) render(c *gin.Context, status int, name, title string, data any
 		s.fail(c, fmt.Errorf("no page template %q", name))
 		return
 	}
-	p := page{Title: title, User: currentUser(c), Zone: s.viewerZone(c), Flash: takeFlash(c), Path: c.Request.URL.Path, D: data}
+	p := page{Title: title, User: currentUser(c), Zone: s.viewerZone(c), Path: c.Request.URL.Path, D: data}
+	if c.GetHeader("HX-Request") != "true" { // a background poll must not eat another tab's message
+		p.Flash = takeFlash(c)
+	}
 	if st, err := s.store.InstanceStatus(c.Request.Context()); err == nil && st.StatusLevel != models.StatusOK {
 		p.Status = st
 	}
@@ -134,6 +139,49 @@ var templateFuncs = template.FuncMap{
 		return tt.UTC().Format(time.RFC3339)
 	},
 	"join": strings.Join,
+	// duration formats a *time.Duration or time.Duration; "—" when unset.
+	"duration": func(d any) string {
+		switch v := d.(type) {
+		case *time.Duration:
+			if v == nil {
+				return "—"
+			}
+			return timeline.FormatDuration(*v)
+		case time.Duration:
+			return timeline.FormatDuration(v)
+		}
+		return "—"
+	},
+	"momentLabel": func(name string) string {
+		return map[string]string{"started": "Impact started", "detected": "Detected", "acknowledged": "Acknowledged",
+			"mitigated": "Mitigated", "resolved": "Resolved"}[name]
+	},
+	"momentValue": func(m timeline.Moments, name string) *time.Time {
+		switch name {
+		case timeline.Started:
+			return m.Started
+		case timeline.Detected:
+			return m.Detected
+		case timeline.Acknowledged:
+			return m.Acknowledged
+		case timeline.Mitigated:
+			return m.Mitigated
+		}
+		return m.Resolved
+	},
+	"localInput": localInput,
+	"deref": func(p *int64) int64 {
+		if p == nil {
+			return 0
+		}
+		return *p
+	},
+	"shortSHA": func(s string) string {
+		if len(s) > 7 {
+			return s[:7]
+		}
+		return s
+	},
 	"list": func(v ...string) []string { return v },
 	"roleAtLeast": func(u *models.User, role string) bool {
 		return u != nil && models.RoleAtLeast(u.Role, role)

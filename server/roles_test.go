@@ -34,6 +34,15 @@ var matrix = []access{
 	{"POST", "/signout", "public"},
 	{"POST", "/hooks/:id", "public"},
 	{"GET", "/incidents", models.RoleViewer},
+	{"GET", "/incidents/:id/timeline", models.RoleViewer},
+	{"GET", "/incidents/:id/timeline/import", models.RoleEditor},
+	{"POST", "/incidents/:id/timeline/import", models.RoleEditor},
+	{"POST", "/incidents/:id/timeline/notes", models.RoleEditor},
+	{"GET", "/incidents/:id/timeline/entries/:entry/edit", models.RoleEditor},
+	{"POST", "/incidents/:id/timeline/entries/:entry", models.RoleEditor},
+	{"POST", "/incidents/:id/timeline/entries/:entry/delete", models.RoleEditor},
+	{"POST", "/incidents/:id/key-moments", models.RoleEditor},
+	{"POST", "/incidents/:id/trigger", models.RoleEditor},
 	{"GET", "/events", models.RoleViewer},
 	{"GET", "/events/:id", models.RoleViewer},
 	{"GET", "/incidents/:id", models.RoleViewer},
@@ -66,6 +75,13 @@ var matrix = []access{
 	{"GET", "/api/v1/incidents/:id", models.RoleViewer},
 	{"PATCH", "/api/v1/incidents/:id", models.RoleEditor},
 	{"DELETE", "/api/v1/incidents/:id", models.RoleAdmin},
+	{"GET", "/api/v1/incidents/:id/timeline", models.RoleViewer},
+	{"POST", "/api/v1/incidents/:id/timeline/import", models.RoleEditor},
+	{"POST", "/api/v1/incidents/:id/timeline/notes", models.RoleEditor},
+	{"PATCH", "/api/v1/incidents/:id/timeline/entries/:entry", models.RoleEditor},
+	{"DELETE", "/api/v1/incidents/:id/timeline/entries/:entry", models.RoleEditor},
+	{"PUT", "/api/v1/incidents/:id/key-moments", models.RoleEditor},
+	{"PUT", "/api/v1/incidents/:id/trigger", models.RoleEditor},
 	{"GET", "/api/v1/events", models.RoleViewer},
 	{"POST", "/api/v1/events", models.RoleEditor},
 	{"GET", "/api/v1/events/:id", models.RoleViewer},
@@ -104,7 +120,7 @@ func TestRoleMatrix(t *testing.T) {
 			continue
 		}
 		// Ids that do not exist: the guard must answer before the handler would say 404.
-		path := strings.NewReplacer(":id", "999999").Replace(a.path)
+		path := strings.NewReplacer(":id", "999999", ":entry", "999999").Replace(a.path)
 		api := strings.HasPrefix(path, "/api/")
 		t.Run(a.method+" "+a.path, func(t *testing.T) {
 			// Anonymous.
