@@ -30,14 +30,14 @@ var ReviewStatuses = []string{StatusDraft, StatusInReview, StatusPublished}
 // Incident is what a postmortem is written about. Services, tags and authors
 // live in their own tables and are loaded alongside.
 type Incident struct {
-	ID          int64
-	Slug        string
-	Title       string
-	Summary     string
-	Severity    string
-	Status      string
-	Environment string
-	StartedAt   time.Time
+	ID             int64
+	Slug           string
+	Title          string
+	Summary        string
+	Severity       string
+	Status         string
+	Environment    string
+	StartedAt      time.Time
 	DetectedAt     *time.Time
 	AcknowledgedAt *time.Time
 	MitigatedAt    *time.Time
@@ -47,8 +47,8 @@ type Incident struct {
 	TriggerEventID *int64
 	Version        int64
 	CreatedByID    *int64
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 
 	Services []string `gorm:"-"`
 	Tags     []string `gorm:"-"`
@@ -73,12 +73,12 @@ func ParseIncidentKey(s string) (int64, bool) {
 
 // IncidentInput is everything a person can set on an incident.
 type IncidentInput struct {
-	Slug        string // only used at creation; derived from the title when empty
-	Title       string
-	Summary     string
-	Severity    string
-	Status      string
-	Environment string
+	Slug           string // only used at creation; derived from the title when empty
+	Title          string
+	Summary        string
+	Severity       string
+	Status         string
+	Environment    string
 	StartedAt      time.Time
 	DetectedAt     *time.Time
 	AcknowledgedAt *time.Time
