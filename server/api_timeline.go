@@ -140,7 +140,8 @@ func (s *Server) apiTimelineImport(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	f := models.ImportFilter{}
+	// Defaults as on the import page: the incident's window and services.
+	f := models.ImportFilter{Services: inc.Services}
 	f.From, f.To = models.DefaultImportWindow(inc, s.store.Now())
 	for key, raw := range obj {
 		switch key {

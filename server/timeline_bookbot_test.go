@@ -69,10 +69,10 @@ func TestBookbotTimelineRebuiltFromWebhooks(t *testing.T) {
 			ctx := context.Background()
 			gh, _ := app.Store.CreateIntegration(ctx, "github", "GitHub", kinds.Names())
 			am, _ := app.Store.CreateIntegration(ctx, "alertmanager", "Alertmanager", kinds.Names())
-			sendGitHub := func(event string, body []byte) {
+			sendGitHub := func(id int64, event string, body []byte) {
 				t.Helper()
 				res := app.API("POST", "/hooks/"+gh.ID, "", string(body), "X-GitHub-Event", event,
-					"X-GitHub-Delivery", fmt.Sprintf("%x", len(body))+event+string(body[len(body)-40:]), "X-Hub-Signature-256", "sha256="+hexHMAC(gh.Secret, body))
+					"X-GitHub-Delivery", fmt.Sprintf("%d-%s", id, event), "X-Hub-Signature-256", "sha256="+hexHMAC(gh.Secret, body))
 				if res.StatusCode != http.StatusAccepted {
 					t.Fatalf("github %s: %d %s", event, res.StatusCode, res.Body)
 				}
@@ -96,8 +96,8 @@ func TestBookbotTimelineRebuiltFromWebhooks(t *testing.T) {
 				{103, "bookbot-api", "b2c3d4e5f60718293a4b5c6d7e8f901234567890", "12:20", "12:22", false},
 				{104, "bookbot-api", "c3d4e5f60718293a4b5c6d7e8f90123456789012", "12:38", "12:40", false},
 			} {
-				sendGitHub("deployment", githubDeployment(dep.id, dep.repo, dep.sha, bookbotTime(dep.at), dep.migrations, "", time.Time{}))
-				sendGitHub("deployment_status", githubDeployment(dep.id, dep.repo, dep.sha, bookbotTime(dep.at), dep.migrations, "success", bookbotTime(dep.done)))
+				sendGitHub(dep.id, "deployment", githubDeployment(dep.id, dep.repo, dep.sha, bookbotTime(dep.at), dep.migrations, "", time.Time{}))
+				sendGitHub(dep.id, "deployment_status", githubDeployment(dep.id, dep.repo, dep.sha, bookbotTime(dep.at), dep.migrations, "success", bookbotTime(dep.done)))
 			}
 			// Error alerts from 11:45, re-notified, resolved by 12:45.
 			for i, start := range []string{"11:45", "11:47", "11:50"} {
@@ -124,7 +124,9 @@ func TestBookbotTimelineRebuiltFromWebhooks(t *testing.T) {
 				} `json:"added"`
 			}
 			imp.JSON(t, &imported)
-			if imp.StatusCode != http.StatusOK || len(imported.Added) != 6 { // 3 alerts + 3 bookbot deploys
+			// The incident's services by default: 3 alerts and 3 bookbot deploys,
+			// not billing's (which still competes as a suspect).
+			if imp.StatusCode != http.StatusOK || len(imported.Added) != 6 {
 				t.Fatalf("import: %d %s", imp.StatusCode, imp.Body)
 			}
 			if again := app.API("POST", base+"/timeline/import", token, `{}`); !strings.Contains(again.Body, `"added":[]`) {
