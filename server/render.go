@@ -152,10 +152,7 @@ var templateFuncs = template.FuncMap{
 		}
 		return "—"
 	},
-	"momentLabel": func(name string) string {
-		return map[string]string{"started": "Impact started", "detected": "Detected", "acknowledged": "Acknowledged",
-			"mitigated": "Mitigated", "resolved": "Resolved"}[name]
-	},
+	"momentLabel": func(name string) string { return momentLabels[name] },
 	"momentValue": func(m timeline.Moments, name string) *time.Time {
 		switch name {
 		case timeline.Started:

@@ -148,7 +148,7 @@ func (s *Server) chartOf(v *timelineView, evidence []timeline.Event) timeline.Ch
 	}{{timeline.Started, v.Moments.Started}, {timeline.Detected, v.Moments.Detected}, {timeline.Acknowledged, v.Moments.Acknowledged},
 		{timeline.Mitigated, v.Moments.Mitigated}, {timeline.Resolved, v.Moments.Resolved}} {
 		if m.at != nil {
-			chart.Moments = append(chart.Moments, timeline.ChartMoment{Name: m.name, At: *m.at})
+			chart.Moments = append(chart.Moments, timeline.ChartMoment{Name: momentLabels[m.name], At: *m.at})
 		}
 	}
 	return chart
@@ -174,4 +174,10 @@ func visibleEntries(entries []entryView, lane, kind string) []entryView {
 		}
 	}
 	return out
+}
+
+// momentLabels are the moments as people read them.
+var momentLabels = map[string]string{
+	timeline.Started: "Impact started", timeline.Detected: "Detected", timeline.Acknowledged: "Acknowledged",
+	timeline.Mitigated: "Mitigated", timeline.Resolved: "Resolved",
 }

@@ -35,7 +35,7 @@ type ChartItem struct {
 	EventID       int64
 	Kind          string     // alert (a bar), deploy, change or note (markers)
 	Label         string     // user data; escaped and shortened, full text in the tooltip
-	Start         time.Time  //
+	Start         time.Time  // alerts: when they began firing; markers: when they happened
 	End           *time.Time // alerts: nil = still firing (drawn to To with an open end)
 	Status        string     // failed deploys drawn distinct in shape, colour and text
 	Severity      string     // alerts: critical, high, warning, info
@@ -57,15 +57,15 @@ const (
 	chartMaxWidth     = 10000
 	chartRightPad     = 24   // room for open ends and the last tick label
 	chartRowH         = 32   // a sub-row: glyph line, then its label
-	chartLanePadTop   = 6    //
-	chartLanePadBot   = 4    //
+	chartLanePadTop   = 6    // above a lane's first sub-row
+	chartLanePadBot   = 4    // below its last
 	chartMaxRows      = 6    // sub-rows per lane before "+N more"
 	chartGap          = 8    // between packed items
 	chartLabelMax     = 220  // widest item label (before the notes)
 	chartFont         = 11.0 // item, tick, legend text
 	chartLaneFont     = 12.0 // lane names
-	chartMomentRowH   = 14   //
-	chartMomentRows   = 4    //
+	chartMomentRowH   = 14   // a row of key-moment labels above the lanes
+	chartMomentRows   = 4    // at most; later labels share the last row
 	chartMinBar       = 3    // a zero-length alert is still visible
 )
 
@@ -74,7 +74,7 @@ const (
 // override them.
 const (
 	chartInk      = "#000000"
-	chartMuted    = "#3d4654" // secondary text, 9.9:1 on white
+	chartMuted    = "#3d4654" // secondary text, 9.5:1 on white
 	chartGrid     = "#d0d5dd"
 	chartAxis     = "#475467"
 	chartBand     = "#f4f6f8"
@@ -90,8 +90,9 @@ const (
 // grid or moment line.
 const chartHalo = ` stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke"`
 
-// chartSeverityFill is the bar colour per severity; all are at least 4.5:1
-// against white so a bar on paper stays visible.
+// chartSeverityFill is the bar colour per severity; every colour here is at
+// least 5:1 against white and the lane bands, so shapes stay visible on
+// paper. Severity is also written in the label: colour is never alone.
 var chartSeverityFill = map[string]string{
 	"critical": "#b42318",
 	"high":     "#c4320a",
@@ -451,9 +452,10 @@ type chartItemBox struct {
 	failed     bool // any marker with a failed status
 	hollow     bool // a deploy neither succeeded nor failed
 	bar        bool
-	open       bool // alert still firing
-	clipL      bool // started before the window
-	clipR      bool // ended after the window
+	open       bool      // alert still firing
+	clipL      bool      // started before the window
+	clipR      bool      // ended after the window
+	end        time.Time // alerts: the end, never before the start
 	xs, xe     float64
 	a, b       float64 // horizontal extent, glyph and label
 	lx         float64 // label start
@@ -896,6 +898,9 @@ func (r *chartRenderer) itemBox(it ChartItem, index int) *chartItemBox {
 			end = &it.Start
 		}
 		b.open = end == nil
+		if !b.open {
+			b.end = *end
+		}
 		if it.Start.After(r.to) || (!b.open && end.Before(r.from)) {
 			return nil
 		}
@@ -1223,7 +1228,7 @@ func (r *chartRenderer) tooltip(l *chartLaneBox, it *chartItemBox) string {
 		if it.open {
 			s.WriteString(" onwards")
 		} else {
-			s.WriteString(" to " + r.full(*it.it.End))
+			s.WriteString(" to " + r.full(it.end))
 		}
 	} else {
 		s.WriteString(r.full(it.it.Start))

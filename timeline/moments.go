@@ -367,10 +367,17 @@ func looksLikeRollback(e *Event) bool {
 	return false
 }
 
+// mentionsRollback: s says rollback, rolled back or revert, in any case and
+// with any spaces, hyphens or underscores ("roll-back", "rolled_back").
 func mentionsRollback(s string) bool {
-	s = strings.NewReplacer(" ", "", "-", "", "_", "").Replace(strings.ToLower(s))
+	if s == "" {
+		return false
+	}
+	s = rollbackNoise.Replace(strings.ToLower(s))
 	return strings.Contains(s, "rollback") || strings.Contains(s, "rolledback") || strings.Contains(s, "revert")
 }
+
+var rollbackNoise = strings.NewReplacer(" ", "", "-", "", "_", "")
 
 // clockText writes t in loc as "15:04 MST", with the date when t falls on
 // another day than ref (and the year when in another year); a zero ref gives

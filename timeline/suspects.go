@@ -176,6 +176,9 @@ func isChangeEvent(e *Event) bool {
 // against the latest deploy of that service before it.
 func rolledBackDeploys(events []Event) map[int]bool {
 	marked := map[int]bool{}
+	// The deploys with a start, and which of them are rollbacks.
+	var deploys []int
+	rollback := map[int]bool{}
 	for i := range events {
 		e := &events[i]
 		if !isKind(e, kindDeploy) {
@@ -189,17 +192,20 @@ func rolledBackDeploys(events []Event) map[int]bool {
 				marked[i] = true
 			}
 		}
+		if !e.StartsAt.IsZero() {
+			deploys = append(deploys, i)
+			rollback[i] = looksLikeRollback(e)
+		}
 	}
-	for r := range events {
+	for _, r := range deploys {
 		rb := &events[r]
-		if !isKind(rb, kindDeploy) || rb.StartsAt.IsZero() || !looksLikeRollback(rb) {
+		if !rollback[r] {
 			continue
 		}
 		target := -1
-		for i := range events {
+		for _, i := range deploys {
 			e := &events[i]
-			if i == r || !isKind(e, kindDeploy) || e.StartsAt.IsZero() || looksLikeRollback(e) ||
-				!e.StartsAt.Before(rb.StartsAt) || serviceKey(e.Service) != serviceKey(rb.Service) ||
+			if rollback[i] || !e.StartsAt.Before(rb.StartsAt) || serviceKey(e.Service) != serviceKey(rb.Service) ||
 				!sameEnvironment(e, rb) {
 				continue
 			}

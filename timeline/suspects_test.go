@@ -458,3 +458,19 @@ func FuzzRankSuspects(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkZZTmpRank(b *testing.B) {
+	data := make([]byte, 8*40)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	for i := 0; i < len(data); i += 8 {
+		data[i] = 1
+		data[i+3] = byte(i % 5)
+	}
+	events := fxDecodeEvents(data)
+	for b.Loop() {
+		got := RankSuspects(events, fxBookbotScope, fxAt(11, 30), math.MaxInt64)
+		fxCheckSuspects(b, events, got, fxAt(11, 30), math.MaxInt64)
+	}
+}
