@@ -15,7 +15,7 @@ import (
 
 type timelinePage struct {
 	*timelineView
-	List        []entryView
+	List        []entryRow
 	Lane, Kind  string
 	Errors      map[string]string
 	Form        map[string]string // typed key-moment values, on a 422
@@ -59,7 +59,7 @@ func (s *Server) renderTimeline(c *gin.Context, status int, inc *models.Incident
 		return
 	}
 	lane, kind := c.Query("lane"), c.Query("kind")
-	page := timelinePage{timelineView: v, List: visibleEntries(v.Entries, lane, kind), Lane: lane, Kind: kind,
+	page := timelinePage{timelineView: v, List: listRows(v.Entries, lane, kind, zone), Lane: lane, Kind: kind,
 		Errors: errs, Form: form, NoteAt: time.Now().In(zone).Format(datetimeLocal),
 		CanEdit: models.RoleAtLeast(currentUser(c).Role, models.RoleEditor), WindowMins: int(window.Minutes()),
 		MomentNames: timeline.MomentNames}

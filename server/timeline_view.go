@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"hindsight/markdown"
 	"hindsight/models"
 	"hindsight/timeline"
 )
@@ -26,12 +27,11 @@ type timelineView struct {
 	Zone        *time.Location
 }
 
-// entryView is an entry with what the list shows around it.
+// entryView is an entry with its event's status history.
 type entryView struct {
 	models.TimelineEntry
-	History   []models.EventStatusChange
-	GapBefore time.Duration // set when a long quiet stretch precedes it
-	Trigger   bool
+	History []models.EventStatusChange
+	Trigger bool
 }
 
 // gapThreshold is the quiet stretch the list collapses into one line.
@@ -154,26 +154,64 @@ func (s *Server) chartOf(v *timelineView, evidence []timeline.Event) timeline.Ch
 	return chart
 }
 
-// visibleEntries filters the list view by lane and kind, and marks the
-// quiet stretches between what remains.
-func visibleEntries(entries []entryView, lane, kind string) []entryView {
-	var out []entryView
+// entryRow is one line of the list, with its text prepared in Go: the list
+// can hold thousands of entries, and formatting in the template costs several
+// times more.
+type entryRow struct {
+	ID                  int64
+	Anchor, Class       string
+	Local, UTC, ISO     string
+	Lane                string
+	EventID             int64 // 0 for a note
+	Kind, Title, Status string
+	Ended               string
+	Migrations, Trigger bool
+	Hidden              bool
+	Note                template.HTML
+	Gap                 string // "2 h 10 min" when a long quiet stretch precedes it
+}
+
+// listRows filters the list by lane and kind and marks the quiet stretches
+// between what remains.
+func listRows(entries []entryView, lane, kind string, zone *time.Location) []entryRow {
+	rows := make([]entryRow, 0, len(entries))
+	var prev time.Time
 	for _, e := range entries {
 		eKind, eLane := "note", ""
 		if e.Event != nil {
 			eKind, eLane = e.Event.Kind, laneName(e.Event)
 		}
-		if (lane == "" || strings.EqualFold(lane, eLane)) && (kind == "" || kind == eKind) {
-			e.GapBefore = 0
-			if n := len(out); n > 0 {
-				if gap := e.When().Sub(out[n-1].When()); gap > gapThreshold {
-					e.GapBefore = gap
-				}
-			}
-			out = append(out, e)
+		if (lane != "" && !strings.EqualFold(lane, eLane)) || (kind != "" && kind != eKind) {
+			continue
 		}
+		when := e.When()
+		r := entryRow{ID: e.ID, Anchor: "entry-" + itoa(e.ID), Local: when.In(zone).Format("2006-01-02 15:04 MST"),
+			UTC: when.UTC().Format("2006-01-02 15:04:05 UTC"), ISO: when.UTC().Format(time.RFC3339),
+			Kind: eKind, Title: e.DisplayTitle(), Hidden: e.Hidden, Trigger: e.Trigger}
+		if len(rows) > 0 && when.Sub(prev) > gapThreshold {
+			r.Gap = timeline.FormatDuration(when.Sub(prev))
+		}
+		prev = when
+		if e.Event != nil {
+			r.Anchor, r.EventID, r.Lane, r.Status, r.Migrations = "event-"+itoa(e.Event.ID), e.Event.ID, eLane, e.Event.Status, e.Event.HasMigrations
+			if e.Event.EndsAt != nil {
+				r.Ended = e.Event.EndsAt.In(zone).Format("2006-01-02 15:04 MST")
+			}
+		}
+		if e.Note != "" {
+			r.Note = markdown.ToHTML(e.Note)
+		}
+		var class []string
+		for flag, name := range map[bool]string{e.Highlight: "highlight", e.Trigger: "trigger", e.Hidden: "hidden-entry"} {
+			if flag {
+				class = append(class, name)
+			}
+		}
+		sort.Strings(class)
+		r.Class = strings.Join(class, " ")
+		rows = append(rows, r)
 	}
-	return out
+	return rows
 }
 
 // momentLabels are the moments as people read them.
