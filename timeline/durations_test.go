@@ -17,10 +17,11 @@ func TestComputeDurations(t *testing.T) {
 		{"nothing set", Moments{}, Durations{}},
 		{"started only", Moments{Started: at(11, 45)}, Durations{}},
 		{
-			// The bookbot suggestions: started and detected 11:45, the first
-			// hotfix 12:20, the last alert 12:45.
-			"bookbot: impact to the mitigation", Moments{Started: at(11, 45), Detected: at(11, 45), Mitigated: at(12, 20), Resolved: at(12, 45)},
-			Durations{TimeToDetect: mins(0), TimeToMitigate: mins(35), TimeToResolve: mins(60), Impact: mins(35)},
+			// The bookbot suggestions: started and detected 11:45, mitigated
+			// and resolved 12:45 (the last alert resolved, after the second
+			// hotfix): 60 minutes of impact, as the fact sheet says.
+			"bookbot: impact to the mitigation at the last resolve", Moments{Started: at(11, 45), Detected: at(11, 45), Mitigated: at(12, 45), Resolved: at(12, 45)},
+			Durations{TimeToDetect: mins(0), TimeToMitigate: mins(60), TimeToResolve: mins(60), Impact: mins(60)},
 		},
 		{
 			"all five", Moments{Started: at(11, 45), Detected: at(11, 47), Acknowledged: at(11, 52), Mitigated: at(12, 20), Resolved: at(12, 45)},

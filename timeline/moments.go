@@ -21,12 +21,19 @@ import (
 //   - acknowledged: the earliest acknowledged_at label (RFC 3339, as the
 //     PagerDuty and Opsgenie mappings write it) or "acknowledged" status
 //     change on an alert, not before that alert's own start.
-//   - mitigated: the first deploy on the scope's services (any service when
-//     the scope names none) that started no earlier than the impact and
-//     succeeded after detection, and no later than the last alert resolved
-//     (a hotfix or a rollback, said so when its title, ref or labels say
-//     "rollback" or "revert"); else the first time an alert resolved.
+//   - mitigated: when every alert has ended, the last end: user impact
+//     stopped then, and the reason names the last deploy on the scope's
+//     services that succeeded after detection before it (a hotfix, or a
+//     rollback when its title, ref or labels say "rollback" or "revert").
+//     While an alert still fires: the first such deploy, else the first time
+//     an alert resolved.
 //   - resolved: the last end of the alerts, only when all of them resolved.
+//
+// A deploy succeeded at its first "succeeded" status change, else at its
+// EndsAt, else at its start. An alert ended at its EndsAt, else at its last
+// "resolved" status change, unless it is still firing. Zero times are no
+// evidence. A time on another day than the impact start is written with
+// its date ("18 Nov 00:15 CET").
 //
 // The result never breaks the order started ≤ detected ≤ acknowledged ≤
 // mitigated ≤ resolved: a suggestion earlier than one before it is dropped.
@@ -106,10 +113,12 @@ func SuggestMoments(events []Event, scope Scope, loc *time.Location) []Suggestio
 		}
 	}
 
-	// Mitigated: a successful deploy after detection, else the first alert
-	// that resolved.
-	var fix *Event
-	var fixAt time.Time
+	// Mitigated: user impact ended when the last alert resolved; the deploy
+	// that preceded it (a hotfix or rollback) is named as the likely fix.
+	// While alerts still fire, the first successful deploy after detection
+	// is the best evidence of mitigation, else the first alert that resolved.
+	var firstFix, lastFix *Event
+	var firstFixAt, lastFixAt time.Time
 	for i := range events {
 		d := &events[i]
 		if !isKind(d, kindDeploy) || d.StartsAt.IsZero() || !sc.environmentOK(d) ||
@@ -120,17 +129,30 @@ func SuggestMoments(events []Event, scope Scope, loc *time.Location) []Suggestio
 		if !ok || !t.After(detected) || (allEnded && t.After(lastEndAt)) {
 			continue
 		}
-		if fix == nil || t.Before(fixAt) || (t.Equal(fixAt) && d.ID < fix.ID) {
-			fix, fixAt = d, t
+		if firstFix == nil || t.Before(firstFixAt) || (t.Equal(firstFixAt) && d.ID < firstFix.ID) {
+			firstFix, firstFixAt = d, t
+		}
+		if lastFix == nil || t.After(lastFixAt) || (t.Equal(lastFixAt) && d.ID < lastFix.ID) {
+			lastFix, lastFixAt = d, t
 		}
 	}
 	switch {
-	case fix != nil && looksLikeRollback(fix):
-		sugg = append(sugg, Suggestion{Moment: Mitigated, At: fixAt, EventID: fix.ID,
-			Reason: serviceOrThe(fix) + " rolled back: deploy " + deployName(fix) + " succeeded at " + clock(fixAt)})
-	case fix != nil:
-		sugg = append(sugg, Suggestion{Moment: Mitigated, At: fixAt, EventID: fix.ID,
-			Reason: "deploy " + deployName(fix) + ofService(fix) + " succeeded at " + clock(fixAt) + ", the first after detection"})
+	case allEnded && lastEnd != nil:
+		reason := "last alert" + onService(lastEnd) + " resolved at " + clock(lastEndAt)
+		if lastFix != nil {
+			verb := "deploy " + deployName(lastFix) + ofService(lastFix) + " succeeded at " + clock(lastFixAt)
+			if looksLikeRollback(lastFix) {
+				verb = serviceOrThe(lastFix) + " rolled back (deploy " + deployName(lastFix) + ") at " + clock(lastFixAt)
+			}
+			reason += ", after " + verb
+		}
+		sugg = append(sugg, Suggestion{Moment: Mitigated, At: lastEndAt, EventID: lastEnd.ID, Reason: reason})
+	case firstFix != nil && looksLikeRollback(firstFix):
+		sugg = append(sugg, Suggestion{Moment: Mitigated, At: firstFixAt, EventID: firstFix.ID,
+			Reason: serviceOrThe(firstFix) + " rolled back: deploy " + deployName(firstFix) + " succeeded at " + clock(firstFixAt)})
+	case firstFix != nil:
+		sugg = append(sugg, Suggestion{Moment: Mitigated, At: firstFixAt, EventID: firstFix.ID,
+			Reason: "deploy " + deployName(firstFix) + ofService(firstFix) + " succeeded at " + clock(firstFixAt) + ", the first after detection; alerts still fire"})
 	case firstEnd != nil:
 		sugg = append(sugg, Suggestion{Moment: Mitigated, At: firstEndAt, EventID: firstEnd.ID,
 			Reason: "first alert" + onService(firstEnd) + " resolved at " + clock(firstEndAt) + " (no successful deploy after detection)"})

@@ -85,15 +85,19 @@ func TestSuggestMoments(t *testing.T) {
 		scope  Scope
 		loc    *time.Location
 		want   []fxWant
+		lacks  []string // phrases no reason may contain
 	}{
 		{
-			name: "bookbot: hotfix mitigates, last alert resolves", events: fxBookbot(), scope: fxBookbotScope, loc: fxCET,
+			// Impact ended when the last alert resolved (12:45), after the
+			// second hotfix; the first hotfix (12:20) did not end it.
+			name: "bookbot: the last alert resolved mitigates, after the last hotfix", events: fxBookbot(), scope: fxBookbotScope, loc: fxCET,
 			want: []fxWant{
 				{Started, fxAt(11, 45), 3, []string{"first alert on `bookbot-api` at 11:45 CET"}},
 				{Detected, fxAt(11, 45), 3, []string{"first alert on `bookbot-api` fired at 11:45 CET"}},
-				{Mitigated, fxAt(12, 20), 6, []string{"deploy `b2c3d4e` of `bookbot-api` succeeded at 12:20 CET", "first after detection"}},
+				{Mitigated, fxAt(12, 45), 3, []string{"last alert on `bookbot-api` resolved at 12:45 CET", "after deploy `c3d4e5f` of `bookbot-api` succeeded at 12:38 CET"}},
 				{Resolved, fxAt(12, 45), 3, []string{"last alert on `bookbot-api` resolved at 12:45 CET", "both alerts resolved"}},
 			},
+			lacks: []string{"`b2c3d4e`", "first after detection", "alerts still fire"},
 		},
 		{name: "no events", events: nil, scope: prod, want: nil},
 		{
@@ -109,7 +113,7 @@ func TestSuggestMoments(t *testing.T) {
 			scope: prod, loc: fxCET,
 			want: []fxWant{
 				{Started, fxAt(11, 45), 1, nil}, {Detected, fxAt(11, 45), 1, nil},
-				{Mitigated, fxAt(12, 20), 3, []string{"deploy `ddddddd` of `bookbot-api` succeeded at 12:20 CET"}},
+				{Mitigated, fxAt(12, 20), 3, []string{"deploy `ddddddd` of `bookbot-api` succeeded at 12:20 CET, the first after detection; alerts still fire"}},
 			},
 		},
 		{
@@ -121,6 +125,7 @@ func TestSuggestMoments(t *testing.T) {
 				{Started, fxAt(11, 45), 1, nil}, {Detected, fxAt(11, 45), 1, nil},
 				{Mitigated, fxAt(12, 10), 1, []string{"first alert on `bookbot-api` resolved at 12:10 CET", "no successful deploy after detection"}},
 			},
+			lacks: []string{"last alert"},
 		},
 		{
 			name:   "a firing alert with a (future) EndsAt has not ended",
@@ -141,9 +146,48 @@ func TestSuggestMoments(t *testing.T) {
 			scope: prod, loc: fxCET,
 			want: []fxWant{
 				{Started, fxAt(11, 45), 1, nil}, {Detected, fxAt(11, 45), 1, nil},
-				{Mitigated, fxAt(12, 22), 5, []string{"succeeded at 12:22 CET"}},
+				{Mitigated, fxAt(12, 45), 1, []string{"last alert on `bookbot-api` resolved at 12:45 CET, after deploy `fffffff` of `bookbot-api` succeeded at 12:22 CET"}},
 				{Resolved, fxAt(12, 45), 1, []string{"the only alert resolved"}},
 			},
+			lacks: []string{"`ccccccc`", "`ddddddd`", "`eeeeeee`"},
+		},
+		{
+			name: "the same deploys while the alert still fires: the first successful one after detection mitigates",
+			events: []Event{
+				fxAlert(1, "bookbot-api", fxAt(11, 45), nil),
+				fxWith(fxDeploy(2, "bookbot-api", fxAt(11, 30), "succeeded"), func(e *Event) { e.EndsAt = fxPtr(fxAt(12, 5)) }),
+				fxDeploy(3, "bookbot-api", fxAt(12, 0), "failed"),
+				fxDeploy(4, "bookbot-api", fxAt(12, 10), "in_progress"),
+				fxWith(fxDeploy(5, "bookbot-api", fxAt(12, 15), "succeeded"), func(e *Event) { e.EndsAt = fxPtr(fxAt(12, 22)) }),
+				fxDeploy(6, "bookbot-api", fxAt(12, 30), "succeeded"),
+			},
+			scope: prod, loc: fxCET,
+			want: []fxWant{
+				{Started, fxAt(11, 45), 1, nil}, {Detected, fxAt(11, 45), 1, nil},
+				{Mitigated, fxAt(12, 22), 5, []string{"deploy `fffffff` of `bookbot-api` succeeded at 12:22 CET, the first after detection; alerts still fire"}},
+			},
+			lacks: []string{"`aaaaaaa`", "`ccccccc`", "`ddddddd`", "`eeeeeee`", "last alert"},
+		},
+		{
+			name: "all alerts resolved: only a successful in-scope deploy after detection is named, however late the others",
+			events: []Event{
+				fxAlert(1, "bookbot-api", fxAt(11, 45), fxPtr(fxAt(12, 45))),
+				fxWith(fxDeploy(5, "bookbot-api", fxAt(12, 15), "succeeded"), func(e *Event) { e.EndsAt = fxPtr(fxAt(12, 22)) }),
+				// Each of these comes later than 12:22 and before 12:45, and none counts.
+				fxWith(fxDeploy(2, "bookbot-api", fxAt(11, 30), "succeeded"), func(e *Event) { e.EndsAt = fxPtr(fxAt(12, 40)) }), // started before the impact
+				fxDeploy(3, "bookbot-api", fxAt(12, 30), "failed"),
+				fxDeploy(4, "bookbot-api", fxAt(12, 32), "in_progress"),
+				fxWith(fxDeploy(6, "bookbot-api", fxAt(12, 34), "succeeded"), func(e *Event) { e.Environment = "staging" }),
+				fxDeploy(7, "payments", fxAt(12, 36), "succeeded"),
+				{ID: 8, Kind: "change", Service: "bookbot-api", Environment: "production", Status: "succeeded", StartsAt: fxAt(12, 38), Ref: "feature-flag"},
+			},
+			scope: prod, loc: fxCET,
+			want: []fxWant{
+				{Started, fxAt(11, 45), 1, nil}, {Detected, fxAt(11, 45), 1, nil},
+				{Mitigated, fxAt(12, 45), 1, []string{"last alert on `bookbot-api` resolved at 12:45 CET, after deploy `fffffff` of `bookbot-api` succeeded at 12:22 CET"}},
+				{Resolved, fxAt(12, 45), 1, nil},
+			},
+			lacks: []string{"`ccccccc`", "`ddddddd`", "`eeeeeee`", "`aaaaaaa`", "`bbbbbbb`", "`feature-flag`", "12:40", "12:34", "12:36", "12:38"},
 		},
 		{
 			name: "the success time comes from the status history first",
@@ -166,8 +210,9 @@ func TestSuggestMoments(t *testing.T) {
 			},
 			scope: prod, loc: fxCET,
 			want: []fxWant{{Started, fxAt(11, 45), 1, nil}, {Detected, fxAt(11, 45), 1, nil},
-				{Mitigated, fxAt(12, 30), 1, []string{"first alert on `bookbot-api` resolved at 12:30 CET"}},
+				{Mitigated, fxAt(12, 30), 1, []string{"last alert on `bookbot-api` resolved at 12:30 CET"}},
 				{Resolved, fxAt(12, 30), 1, []string{"last alert on `bookbot-api` resolved at 12:30 CET"}}},
+			lacks: []string{"after deploy", "`ccccccc`", "14:00"},
 		},
 		{
 			name: "rollback said so",
@@ -179,7 +224,7 @@ func TestSuggestMoments(t *testing.T) {
 			},
 			scope: prod, loc: fxCET,
 			want: []fxWant{{Started, fxAt(11, 45), 1, nil}, {Detected, fxAt(11, 45), 1, nil},
-				{Mitigated, fxAt(11, 58), 2, []string{"`bookbot-api` rolled back: deploy `v1.4.2` succeeded at 11:58 CET"}},
+				{Mitigated, fxAt(12, 10), 1, []string{"last alert on `bookbot-api` resolved at 12:10 CET, after `bookbot-api` rolled back (deploy `v1.4.2`) at 11:58 CET"}},
 				{Resolved, fxAt(12, 10), 1, nil}},
 		},
 		{
@@ -190,7 +235,7 @@ func TestSuggestMoments(t *testing.T) {
 			},
 			scope: prod, loc: fxCET,
 			want: []fxWant{{Started, fxAt(11, 45), 1, nil}, {Detected, fxAt(11, 45), 1, nil},
-				{Mitigated, fxAt(11, 58), 2, []string{"rolled back"}}},
+				{Mitigated, fxAt(11, 58), 2, []string{"`bookbot-api` rolled back: deploy `ccccccc` succeeded at 11:58 CET"}}},
 		},
 		{
 			name: "acknowledged: earliest label or status change, none before the alert's start, bad ones ignored",
@@ -214,7 +259,7 @@ func TestSuggestMoments(t *testing.T) {
 			scope: fxBookbotScope, loc: fxCET,
 			want: []fxWant{{Started, fxAt(11, 45), 1, nil}, {Detected, fxAt(11, 45), 1, nil},
 				{Acknowledged, fxAt(11, 51), 2, []string{"alert on `bookbot-chat` acknowledged at 11:51 CET"}},
-				{Mitigated, fxAt(12, 30), 3, nil},
+				{Mitigated, fxAt(12, 45), 1, []string{"last alert on `bookbot-api` resolved at 12:45 CET"}},
 				{Resolved, fxAt(12, 45), 1, []string{"all 5 alerts resolved"}}},
 		},
 		{
@@ -229,8 +274,9 @@ func TestSuggestMoments(t *testing.T) {
 			scope: prod, loc: fxCET,
 			want: []fxWant{{Started, fxAt(11, 45), 2, []string{"first alert on `bookbot-api` at 11:45 CET"}},
 				{Detected, fxAt(11, 45), 2, nil},
-				{Mitigated, fxAt(12, 45), 2, []string{"first alert on `bookbot-api` resolved"}},
+				{Mitigated, fxAt(12, 45), 2, []string{"last alert on `bookbot-api` resolved at 12:45 CET"}},
 				{Resolved, fxAt(12, 45), 2, []string{"the only alert resolved"}}},
+			lacks: []string{"after deploy", "`payments`", "`bookbot-chat`"},
 		},
 		{
 			name:   "service names match the way the ingest writes them",
@@ -249,7 +295,7 @@ func TestSuggestMoments(t *testing.T) {
 			scope: Scope{}, loc: fxCET,
 			want: []fxWant{{Started, fxAt(11, 40), 1, []string{"first alert on `payments` at 11:40 CET (the incident names no services)"}},
 				{Detected, fxAt(11, 40), 1, nil},
-				{Mitigated, fxAt(11, 50), 3, []string{"deploy `ddddddd` of `payments`"}},
+				{Mitigated, fxAt(12, 10), 2, []string{"last alert resolved at 12:10 CET, after deploy `ddddddd` of `payments` succeeded at 11:50 CET"}},
 				{Resolved, fxAt(12, 10), 2, []string{"last alert resolved at 12:10 CET (both alerts resolved)"}}},
 		},
 		{
@@ -270,7 +316,8 @@ func TestSuggestMoments(t *testing.T) {
 			},
 			scope: prod, loc: fxCET,
 			want: []fxWant{{Started, fxAt(11, 45), 2, nil}, {Detected, fxAt(11, 45), 2, nil},
-				{Mitigated, fxAt(12, 10), 4, nil}, {Resolved, fxAt(12, 45), 2, nil}},
+				{Mitigated, fxAt(12, 45), 2, []string{"after deploy `eeeeeee` of `bookbot-api` succeeded at 12:10 CET"}}, {Resolved, fxAt(12, 45), 2, nil}},
+			lacks: []string{"`ddddddd`", "11:10"},
 		},
 		{
 			name:   "only other environments: nothing",
@@ -309,7 +356,9 @@ func TestSuggestMoments(t *testing.T) {
 			want: []fxWant{{Started, fxAt(11, 45), 1, nil}, {Detected, fxAt(11, 45), 1, nil}},
 		},
 		{
-			name: "a mitigation earlier than the acknowledgement is dropped, the later moments kept",
+			// Once every alert resolved, mitigated is the last resolve, and so
+			// never before the acknowledgement of a resolved alert...
+			name: "all resolved: the deploy before the acknowledgement is named, mitigation not dropped",
 			events: []Event{
 				fxWith(fxAlert(1, "bookbot-api", fxAt(11, 45), fxPtr(fxAt(12, 45))), func(e *Event) {
 					e.Labels = map[string]string{"acknowledged_at": "2022-11-17T11:30:00Z"} // 12:30 CET
@@ -318,7 +367,37 @@ func TestSuggestMoments(t *testing.T) {
 			},
 			scope: prod, loc: fxCET,
 			want: []fxWant{{Started, fxAt(11, 45), 1, nil}, {Detected, fxAt(11, 45), 1, nil},
-				{Acknowledged, fxAt(12, 30), 1, nil}, {Resolved, fxAt(12, 45), 1, nil}},
+				{Acknowledged, fxAt(12, 30), 1, nil},
+				{Mitigated, fxAt(12, 45), 1, []string{"last alert on `bookbot-api` resolved at 12:45 CET, after deploy `ccccccc` of `bookbot-api` succeeded at 12:20 CET"}},
+				{Resolved, fxAt(12, 45), 1, nil}},
+		},
+		{
+			// ...but while an alert still fires, a deploy before the
+			// acknowledgement is.
+			name: "still firing: a mitigation earlier than the acknowledgement is dropped",
+			events: []Event{
+				fxWith(fxAlert(1, "bookbot-api", fxAt(11, 45), nil), func(e *Event) {
+					e.Labels = map[string]string{"acknowledged_at": "2022-11-17T11:30:00Z"} // 12:30 CET
+				}),
+				fxDeploy(2, "bookbot-api", fxAt(12, 20), "succeeded"),
+			},
+			scope: prod, loc: fxCET,
+			want: []fxWant{{Started, fxAt(11, 45), 1, nil}, {Detected, fxAt(11, 45), 1, nil},
+				{Acknowledged, fxAt(12, 30), 1, nil}},
+		},
+		{
+			// Mitigated and resolved are the same time once every alert
+			// resolved: an acknowledgement after it drops both.
+			name: "an acknowledgement after the last alert resolved drops mitigated and resolved together",
+			events: []Event{
+				fxWith(fxAlert(1, "bookbot-api", fxAt(11, 45), fxPtr(fxAt(12, 45))), func(e *Event) {
+					e.Labels = map[string]string{"acknowledged_at": "2022-11-17T11:50:00Z"} // 12:50 CET
+				}),
+				fxDeploy(2, "bookbot-api", fxAt(12, 20), "succeeded"),
+			},
+			scope: prod, loc: fxCET,
+			want: []fxWant{{Started, fxAt(11, 45), 1, nil}, {Detected, fxAt(11, 45), 1, nil},
+				{Acknowledged, fxAt(12, 50), 1, nil}},
 		},
 		{
 			name:   "nil location writes UTC; another day shows the date",
@@ -369,6 +448,13 @@ func TestSuggestMoments(t *testing.T) {
 					}
 				}
 			}
+			for _, g := range got {
+				for _, p := range c.lacks {
+					if strings.Contains(g.Reason, p) {
+						t.Errorf("%s reason %q contains %q", g.Moment, g.Reason, p)
+					}
+				}
+			}
 			// The input order does not matter.
 			rev := slices.Clone(c.events)
 			slices.Reverse(rev)
@@ -385,7 +471,7 @@ func TestSuggestMomentsBookbotReasons(t *testing.T) {
 	want := []string{
 		"started: first alert on `bookbot-api` at 11:45 CET",
 		"detected: first alert on `bookbot-api` fired at 11:45 CET",
-		"mitigated: deploy `b2c3d4e` of `bookbot-api` succeeded at 12:20 CET, the first after detection",
+		"mitigated: last alert on `bookbot-api` resolved at 12:45 CET, after deploy `c3d4e5f` of `bookbot-api` succeeded at 12:38 CET",
 		"resolved: last alert on `bookbot-api` resolved at 12:45 CET (both alerts resolved)",
 	}
 	var lines []string
@@ -394,6 +480,210 @@ func TestSuggestMomentsBookbotReasons(t *testing.T) {
 	}
 	if !slices.Equal(lines, want) {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// The mitigated suggestion, word for word. Once every in-scope alert has
+// ended, user impact ended when the last of them resolved, and the reason
+// names the last successful in-scope deploy after detection that preceded
+// it. Only while some alert still fires does the first successful deploy
+// after detection stand for the mitigation, else the first alert that
+// resolved.
+func TestSuggestMomentsMitigated(t *testing.T) {
+	prod := Scope{Services: []string{"bookbot-api"}, Environment: "production"}
+	rollback := func(e *Event) { e.Title = "Rollback to v1.4.1" }
+	cases := []struct {
+		name    string
+		events  []Event
+		scope   Scope
+		at      time.Time // zero: no mitigated suggestion
+		eventID int64
+		reason  string
+	}{
+		{
+			name: "(a) all resolved, hotfixes in between: the last resolve, after the last hotfix before it",
+			events: []Event{
+				fxAlert(1, "bookbot-api", fxAt(11, 45), fxPtr(fxAt(12, 45))),
+				fxAlert(2, "bookbot-api", fxAt(11, 48), fxPtr(fxAt(12, 41))),
+				fxDeploy(3, "bookbot-api", fxAt(12, 20), "succeeded"),
+				fxDeploy(4, "bookbot-api", fxAt(12, 38), "succeeded"),
+				fxDeploy(5, "bookbot-api", fxAt(13, 0), "succeeded"), // after the impact ended
+			},
+			scope: prod, at: fxAt(12, 45), eventID: 1,
+			reason: "last alert on `bookbot-api` resolved at 12:45 CET, after deploy `eeeeeee` of `bookbot-api` succeeded at 12:38 CET",
+		},
+		{
+			name: "(a) the last hotfix by its success time, not its start",
+			events: []Event{
+				fxAlert(1, "bookbot-api", fxAt(11, 45), fxPtr(fxAt(12, 45))),
+				fxWith(fxDeploy(2, "bookbot-api", fxAt(12, 10), "succeeded"), func(e *Event) {
+					e.History = []StatusChange{{"in_progress", fxAt(12, 10)}, {"succeeded", fxAt(12, 40)}}
+				}),
+				fxWith(fxDeploy(3, "bookbot-api", fxAt(12, 20), "succeeded"), func(e *Event) { e.EndsAt = fxPtr(fxAt(12, 25)) }),
+			},
+			scope: prod, at: fxAt(12, 45), eventID: 1,
+			reason: "last alert on `bookbot-api` resolved at 12:45 CET, after deploy `ccccccc` of `bookbot-api` succeeded at 12:40 CET",
+		},
+		{
+			name: "(a) a hotfix that succeeded as the last alert resolved preceded it",
+			events: []Event{
+				fxAlert(1, "bookbot-api", fxAt(11, 45), fxPtr(fxAt(12, 45))),
+				fxDeploy(2, "bookbot-api", fxAt(12, 20), "succeeded"),
+				fxDeploy(3, "bookbot-api", fxAt(12, 45), "succeeded"),
+			},
+			scope: prod, at: fxAt(12, 45), eventID: 1,
+			reason: "last alert on `bookbot-api` resolved at 12:45 CET, after deploy `ddddddd` of `bookbot-api` succeeded at 12:45 CET",
+		},
+		{
+			name: "(a) two hotfixes succeeded at the same time: the lower ID is named",
+			events: []Event{
+				fxAlert(1, "bookbot-api", fxAt(11, 45), fxPtr(fxAt(12, 45))),
+				fxDeploy(9, "bookbot-api", fxAt(12, 30), "succeeded"),
+				fxDeploy(4, "bookbot-api", fxAt(12, 30), "succeeded"),
+			},
+			scope: prod, at: fxAt(12, 45), eventID: 1,
+			reason: "last alert on `bookbot-api` resolved at 12:45 CET, after deploy `eeeeeee` of `bookbot-api` succeeded at 12:30 CET",
+		},
+		{
+			name: "(a) all resolved, the last fix a rollback: said so",
+			events: []Event{
+				fxAlert(1, "bookbot-api", fxAt(11, 45), fxPtr(fxAt(12, 45))),
+				fxDeploy(2, "bookbot-api", fxAt(12, 20), "succeeded"),
+				fxWith(fxDeploy(3, "bookbot-api", fxAt(12, 38), "succeeded"), rollback),
+			},
+			scope: prod, at: fxAt(12, 45), eventID: 1,
+			reason: "last alert on `bookbot-api` resolved at 12:45 CET, after `bookbot-api` rolled back (deploy `ddddddd`) at 12:38 CET",
+		},
+		{
+			name: "(a) all resolved, an earlier rollback then a hotfix: the hotfix, no rollback wording",
+			events: []Event{
+				fxAlert(1, "bookbot-api", fxAt(11, 45), fxPtr(fxAt(12, 45))),
+				fxWith(fxDeploy(2, "bookbot-api", fxAt(12, 0), "succeeded"), rollback),
+				fxDeploy(3, "bookbot-api", fxAt(12, 30), "succeeded"),
+			},
+			scope: prod, at: fxAt(12, 45), eventID: 1,
+			reason: "last alert on `bookbot-api` resolved at 12:45 CET, after deploy `ddddddd` of `bookbot-api` succeeded at 12:30 CET",
+		},
+		{
+			name: "(a) a deploy that names no service: any-service scope, named by its ID",
+			events: []Event{
+				fxAlert(1, "", fxAt(11, 45), fxPtr(fxAt(12, 45))),
+				{ID: 7, Kind: "deploy", Status: "succeeded", StartsAt: fxAt(12, 30)},
+			},
+			scope: Scope{}, at: fxAt(12, 45), eventID: 1,
+			reason: "last alert resolved at 12:45 CET, after deploy #7 succeeded at 12:30 CET",
+		},
+		{
+			name: "(b) all resolved, no deploy: the last resolve, no after clause",
+			events: []Event{
+				fxAlert(1, "bookbot-api", fxAt(11, 45), fxPtr(fxAt(12, 10))),
+				fxAlert(2, "bookbot-api", fxAt(11, 50), fxPtr(fxAt(12, 45))),
+			},
+			scope: prod, at: fxAt(12, 45), eventID: 2,
+			reason: "last alert on `bookbot-api` resolved at 12:45 CET",
+		},
+		{
+			name: "(b) all resolved, deploys only before detection, failed or later: no after clause",
+			events: []Event{
+				fxAlert(1, "bookbot-api", fxAt(11, 45), fxPtr(fxAt(12, 45))),
+				fxDeploy(2, "bookbot-api", fxAt(11, 30), "succeeded"),
+				fxDeploy(3, "bookbot-api", fxAt(11, 45), "succeeded"), // at detection, not after it
+				fxDeploy(4, "bookbot-api", fxAt(12, 20), "failed"),
+				fxDeploy(5, "bookbot-api", fxAt(12, 50), "succeeded"),
+			},
+			scope: prod, at: fxAt(12, 45), eventID: 1,
+			reason: "last alert on `bookbot-api` resolved at 12:45 CET",
+		},
+		{
+			name: "(c) one alert still firing, a successful deploy after detection: that deploy",
+			events: []Event{
+				fxAlert(1, "bookbot-api", fxAt(11, 45), fxPtr(fxAt(12, 10))),
+				fxAlert(2, "bookbot-api", fxAt(11, 50), nil),
+				fxDeploy(3, "bookbot-api", fxAt(12, 20), "succeeded"),
+				fxDeploy(4, "bookbot-api", fxAt(12, 38), "succeeded"),
+			},
+			scope: prod, at: fxAt(12, 20), eventID: 3,
+			reason: "deploy `ddddddd` of `bookbot-api` succeeded at 12:20 CET, the first after detection; alerts still fire",
+		},
+		{
+			name: "(c) still firing: a deploy after the first resolve still counts",
+			events: []Event{
+				fxAlert(1, "bookbot-api", fxAt(11, 45), fxPtr(fxAt(12, 0))),
+				fxAlert(2, "bookbot-api", fxAt(11, 50), nil),
+				fxDeploy(3, "bookbot-api", fxAt(12, 20), "succeeded"),
+			},
+			scope: prod, at: fxAt(12, 20), eventID: 3,
+			reason: "deploy `ddddddd` of `bookbot-api` succeeded at 12:20 CET, the first after detection; alerts still fire",
+		},
+		{
+			name: "(d) still firing, the first deploy a rollback: the rollback wording",
+			events: []Event{
+				fxAlert(1, "bookbot-api", fxAt(11, 45), fxPtr(fxAt(12, 10))),
+				fxAlert(2, "bookbot-api", fxAt(11, 50), nil),
+				fxWith(fxDeploy(3, "bookbot-api", fxAt(11, 58), "succeeded"), rollback),
+				fxDeploy(4, "bookbot-api", fxAt(12, 20), "succeeded"),
+			},
+			scope: prod, at: fxAt(11, 58), eventID: 3,
+			reason: "`bookbot-api` rolled back: deploy `ddddddd` succeeded at 11:58 CET",
+		},
+		{
+			name: "(e) still firing, no deploy, one alert resolved: the first resolve",
+			events: []Event{
+				fxAlert(1, "bookbot-api", fxAt(11, 45), fxPtr(fxAt(12, 30))),
+				fxAlert(2, "bookbot-api", fxAt(11, 50), fxPtr(fxAt(12, 10))),
+				fxAlert(3, "bookbot-api", fxAt(11, 55), nil),
+			},
+			scope: prod, at: fxAt(12, 10), eventID: 2,
+			reason: "first alert on `bookbot-api` resolved at 12:10 CET (no successful deploy after detection)",
+		},
+		{
+			name: "(e) still firing, only a failed deploy: the first resolve",
+			events: []Event{
+				fxAlert(1, "bookbot-api", fxAt(11, 45), fxPtr(fxAt(12, 10))),
+				fxAlert(2, "bookbot-api", fxAt(11, 50), nil),
+				fxDeploy(3, "bookbot-api", fxAt(12, 0), "failed"),
+			},
+			scope: prod, at: fxAt(12, 10), eventID: 1,
+			reason: "first alert on `bookbot-api` resolved at 12:10 CET (no successful deploy after detection)",
+		},
+		{
+			name: "still firing, nothing resolved, no deploy: no mitigation",
+			events: []Event{
+				fxAlert(1, "bookbot-api", fxAt(11, 45), nil),
+				fxDeploy(2, "bookbot-api", fxAt(11, 30), "succeeded"),
+			},
+			scope: prod,
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := SuggestMoments(c.events, c.scope, fxCET)
+			fxCheckSuggestions(t, got)
+			i := slices.IndexFunc(got, func(s Suggestion) bool { return s.Moment == Mitigated })
+			if c.at.IsZero() {
+				if i >= 0 {
+					t.Fatalf("want no mitigated suggestion:\n%s", fxSuggestionsText(got))
+				}
+				return
+			}
+			if i < 0 {
+				t.Fatalf("no mitigated suggestion:\n%s", fxSuggestionsText(got))
+			}
+			g := got[i]
+			if !g.At.Equal(c.at) || g.EventID != c.eventID || g.Reason != c.reason {
+				t.Errorf("mitigated = %s #%d %q\nwant        %s #%d %q", g.At, g.EventID, g.Reason, c.at, c.eventID, c.reason)
+			}
+			// Once every alert resolved, mitigated and resolved agree.
+			if j := slices.IndexFunc(got, func(s Suggestion) bool { return s.Moment == Resolved }); j >= 0 &&
+				(!got[j].At.Equal(g.At) || got[j].EventID != g.EventID) {
+				t.Errorf("resolved %s #%d, mitigated %s #%d: want the same last resolve", got[j].At, got[j].EventID, g.At, g.EventID)
+			}
+			rev := slices.Clone(c.events)
+			slices.Reverse(rev)
+			if again := SuggestMoments(rev, c.scope, fxCET); !reflect.DeepEqual(got, again) {
+				t.Errorf("reversed input gives another answer:\n%s\nvs\n%s", fxSuggestionsText(got), fxSuggestionsText(again))
+			}
+		})
 	}
 }
 
@@ -591,6 +881,13 @@ func FuzzSuggestMoments(f *testing.F) {
 	f.Add([]byte{0, 0, 1, 10, 1, 60, 1, 0, 1, 0, 2, 0, 0, 0, 4, 1, 0, 1, 0, 20, 1, 30, 3, 2}, byte(0), byte(1))
 	f.Add([]byte{0, 0, 1, 0x80, 1, 60, 0, 0, 5, 1, 1, 250, 3, 10, 2, 5, 0, 2, 0, 255, 2, 9, 4, 3}, byte(1), byte(2))
 	f.Add([]byte("some arbitrary bytes to start the corpus with a few events"), byte(5), byte(3))
+	// Both alerts resolved (12:46, 12:40) after hotfixes at 12:20 and 12:38
+	// and a rollback at 12:30: mitigated at the last resolve.
+	f.Add([]byte{0, 0, 1, 23, 1, 60, 0, 0, 0, 0, 1, 25, 1, 50, 0, 0, 1, 0, 2, 40, 0, 0, 0, 1,
+		1, 0, 2, 49, 0, 0, 0, 2, 1, 0, 10, 45, 0, 0, 0, 3}, byte(0), byte(2))
+	// The same with the second alert still firing: the first deploy after detection.
+	f.Add([]byte{0, 0, 1, 23, 1, 60, 0, 0, 0, 0, 0, 25, 0, 0, 0, 0, 1, 0, 2, 40, 0, 0, 0, 1,
+		1, 0, 2, 49, 0, 0, 0, 2, 1, 0, 10, 45, 0, 0, 0, 3}, byte(0), byte(2))
 	locs := []*time.Location{nil, time.UTC, fxCET, time.FixedZone("", 5*3600+1800)}
 	f.Fuzz(func(t *testing.T, data []byte, scopeSel, locSel byte) {
 		events := fxDecodeEvents(data)
@@ -605,6 +902,14 @@ func FuzzSuggestMoments(f *testing.F) {
 		slices.Reverse(rev)
 		if again := SuggestMoments(rev, scope, loc); !reflect.DeepEqual(got, again) {
 			t.Fatalf("input order changes the answer:\n%s\nvs\n%s", fxSuggestionsText(got), fxSuggestionsText(again))
+		}
+		// Once every alert resolved, user impact ended with the last of them:
+		// mitigated is there, at the resolution's time and event.
+		if j := slices.IndexFunc(got, func(s Suggestion) bool { return s.Moment == Resolved }); j >= 0 {
+			i := slices.IndexFunc(got, func(s Suggestion) bool { return s.Moment == Mitigated })
+			if i < 0 || !got[i].At.Equal(got[j].At) || got[i].EventID != got[j].EventID {
+				t.Fatalf("resolved without a mitigation at the same last resolve:\n%s", fxSuggestionsText(got))
+			}
 		}
 		hasAlert := false
 		for i := range events {

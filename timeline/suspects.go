@@ -3,6 +3,7 @@ package timeline
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -11,17 +12,18 @@ import (
 // Suspect weights. A suspect's score is the sum of the parts that apply to
 // it, each shown in its reasons, so that the ranking explains itself:
 //
-//	part                                          points
-//	same service as the incident                    +40
-//	another service (scope names services)         −30
-//	same environment as the incident                +15
-//	another environment                             −25
-//	closeness to the impact start                  0…+25 (linear: +25 at the impact start, 0 at the window's edge)
-//	failed                                          +20
-//	rolled back (a later rollback of its service)   +20
-//	carries database migrations                     +15
-//	other deploys or changes within 10 min           +5 each, at most +10
-//	cancelled                                       −10
+//	part                                              points
+//	same service as the incident                        +40
+//	another service (when the scope names services)     −30
+//	same environment as the incident                    +15
+//	another environment                                 −25
+//	closeness to the impact start                     0…+25  linear: +25 at the impact start, 0 at the window's edge
+//	failed                                              +20
+//	cancelled                                           −10
+//	rolled back                                         +20  its status says so, or a later rollback deploy of its
+//	                                                         service (even after the impact: pass those events too)
+//	carries database migrations                         +15
+//	other deploys or changes within 10 min, either side  +5  each, at most +10 (same environment, any service)
 //
 // Unknowns count for nothing: an event without a service or environment, or
 // a scope without them, gets neither bonus nor penalty. Points are whole
@@ -65,7 +67,8 @@ func RankSuspects(events []Event, scope Scope, impactStart time.Time, window tim
 		window = DefaultSuspectWindow
 	}
 	sc := newScopeMatch(scope)
-	rolledBack := rolledBackDeploys(events)
+	index := newChangeIndex(events)
+	rolledBack := index.rolledBack(events)
 	type ranked struct {
 		Suspect
 		gap time.Duration
@@ -120,7 +123,7 @@ func RankSuspects(events []Event, scope Scope, impactStart time.Time, window tim
 		if e.HasMigrations {
 			add(WeightMigrations, "carries database migrations")
 		}
-		if n, text := neighbours(events, i); n > 0 {
+		if n, text := index.neighbours(i); n > 0 {
 			add(min(n*WeightNeighbour, WeightNeighboursMax), text)
 		}
 		rs = append(rs, ranked{Suspect{Event: *e, Score: float64(score), Reasons: reasons}, gap, i})
@@ -170,77 +173,96 @@ func isChangeEvent(e *Event) bool {
 	return (isKind(e, kindDeploy) || isKind(e, kindChange)) && !e.StartsAt.IsZero()
 }
 
-// rolledBackDeploys marks, by index, the deploys that were rolled back: the
+// changeIndex holds the deploys and changes with a start, ordered by start
+// then ID, with what the ranking asks of them worked out once.
+type changeIndex struct {
+	items []changeItem
+	pos   map[int]int // event index → position in items
+}
+
+type changeItem struct {
+	idx      int // in events
+	start    time.Time
+	id       int64
+	service  string // serviceKey
+	env      string // lowercased, "" when none
+	deploy   bool
+	rollback bool // looksLikeRollback (deploys only)
+}
+
+func newChangeIndex(events []Event) changeIndex {
+	ci := changeIndex{pos: map[int]int{}}
+	for i := range events {
+		e := &events[i]
+		if !isChangeEvent(e) {
+			continue
+		}
+		deploy := isKind(e, kindDeploy)
+		ci.items = append(ci.items, changeItem{idx: i, start: e.StartsAt, id: e.ID, service: serviceKey(e.Service),
+			env: strings.ToLower(strings.TrimSpace(e.Environment)), deploy: deploy, rollback: deploy && looksLikeRollback(e)})
+	}
+	sort.SliceStable(ci.items, func(a, b int) bool {
+		x, y := ci.items[a], ci.items[b]
+		if !x.start.Equal(y.start) {
+			return x.start.Before(y.start)
+		}
+		return x.id < y.id
+	})
+	for p, it := range ci.items {
+		ci.pos[it.idx] = p
+	}
+	return ci
+}
+
+func (x changeItem) sameEnvironment(y changeItem) bool {
+	return x.env == "" || y.env == "" || x.env == y.env
+}
+
+// rolledBack marks, by event index, the deploys that were rolled back: the
 // status or status history says rolled_back or reverted, or a later deploy of
 // the same service (and environment) is a rollback, which then counts
 // against the latest deploy of that service before it.
-func rolledBackDeploys(events []Event) map[int]bool {
+func (ci changeIndex) rolledBack(events []Event) map[int]bool {
 	marked := map[int]bool{}
-	// The deploys with a start, and which of them are rollbacks.
-	var deploys []int
-	rollback := map[int]bool{}
-	for i := range events {
-		e := &events[i]
-		if !isKind(e, kindDeploy) {
+	for p, it := range ci.items {
+		if !it.deploy {
 			continue
 		}
-		if mentionsRollback(e.Status) {
-			marked[i] = true
+		e := &events[it.idx]
+		if mentionsRollback(e.Status) || slices.ContainsFunc(e.History, func(h StatusChange) bool { return mentionsRollback(h.Status) }) {
+			marked[it.idx] = true
 		}
-		for _, h := range e.History {
-			if mentionsRollback(h.Status) {
-				marked[i] = true
-			}
-		}
-		if !e.StartsAt.IsZero() {
-			deploys = append(deploys, i)
-			rollback[i] = looksLikeRollback(e)
-		}
-	}
-	for _, r := range deploys {
-		rb := &events[r]
-		if !rollback[r] {
+		if !it.rollback {
 			continue
 		}
-		target := -1
-		for _, i := range deploys {
-			e := &events[i]
-			if rollback[i] || !e.StartsAt.Before(rb.StartsAt) || serviceKey(e.Service) != serviceKey(rb.Service) ||
-				!sameEnvironment(e, rb) {
-				continue
+		for q := p - 1; q >= 0; q-- {
+			o := ci.items[q]
+			if o.deploy && !o.rollback && o.start.Before(it.start) && o.service == it.service && o.sameEnvironment(it) {
+				marked[o.idx] = true
+				break
 			}
-			if target < 0 || eventBefore(&events[target], e) {
-				target = i
-			}
-		}
-		if target >= 0 {
-			marked[target] = true
 		}
 	}
 	return marked
 }
 
-// sameEnvironment: both name the same environment, or either names none.
-func sameEnvironment(a, b *Event) bool {
-	x, y := strings.TrimSpace(a.Environment), strings.TrimSpace(b.Environment)
-	return x == "" || y == "" || strings.EqualFold(x, y)
-}
-
 // neighbours counts the other deploys and changes (same environment, any
 // service) within NeighbourWindow of events[i], and says so.
-func neighbours(events []Event, i int) (int, string) {
-	e := &events[i]
+func (ci changeIndex) neighbours(i int) (int, string) {
+	p, ok := ci.pos[i]
+	if !ok {
+		return 0, ""
+	}
+	it := ci.items[p]
+	from, to := it.start.Add(-NeighbourWindow), it.start.Add(NeighbourWindow)
+	first := sort.Search(len(ci.items), func(q int) bool { return !ci.items[q].start.Before(from) })
 	deploys, changes := 0, 0
-	for j := range events {
-		o := &events[j]
-		if j == i || !isChangeEvent(o) || !sameEnvironment(e, o) {
+	for q := first; q < len(ci.items) && !ci.items[q].start.After(to); q++ {
+		o := ci.items[q]
+		if q == p || !o.sameEnvironment(it) {
 			continue
 		}
-		gap := o.StartsAt.Sub(e.StartsAt)
-		if gap < -NeighbourWindow || gap > NeighbourWindow {
-			continue
-		}
-		if isKind(o, kindDeploy) {
+		if o.deploy {
 			deploys++
 		} else {
 			changes++
