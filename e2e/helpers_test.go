@@ -440,6 +440,12 @@ func (b *Browser) replaceText(sel, text string) {
 	b.do("replace the text of "+sel, chromedp.Clear(chromedp.CSS(sel)), chromedp.SendKeys(chromedp.CSS(sel), text))
 }
 
+// click clicks an element that loads no page (a checkbox, a summary).
+func (b *Browser) click(sel string) {
+	b.t.Helper()
+	b.do("click "+sel, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+}
+
 // eval runs JavaScript in the page and returns its result.
 func eval[T any](b *Browser, js string) T {
 	b.t.Helper()
@@ -456,6 +462,17 @@ func (b *Browser) text(sel string) string {
 	v, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel)))
 	if err != nil {
 		b.t.Fatalf("text of %s: %v", sel, err)
+	}
+	return strings.TrimSpace(v)
+}
+
+// textContent returns the text content of the first element matching sel,
+// trimmed; unlike text it reads elements without innerText, such as SVG's.
+func (b *Browser) textContent(sel string) string {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.TextContent(chromedp.CSS(sel)))
+	if err != nil {
+		b.t.Fatalf("text content of %s: %v", sel, err)
 	}
 	return strings.TrimSpace(v)
 }

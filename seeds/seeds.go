@@ -1,10 +1,13 @@
-// Package seeds holds Hindsight's demo data (users.yaml and one YAML file per
-// incident under incidents/) and loads it into a store.
+// Package seeds holds Hindsight's demo data (users.yaml, one YAML file per
+// incident under incidents/ and its evidence under evidence/) and loads it
+// into a store.
 //
 // Loading is idempotent: users are matched by e-mail and incidents by slug,
 // and whatever already exists is left untouched. On a fresh database the
 // incidents are created in a stable order (by started_at, then slug), so
-// their keys (INC-1, INC-2, ...) are the same every time.
+// their keys (INC-1, INC-2, ...) are the same every time. Evidence goes in
+// as one API delivery per incident, which a second load recognises as a
+// redelivery (see evidence.go).
 package seeds
 
 import (
@@ -26,13 +29,14 @@ import (
 	"hindsight/models"
 )
 
-//go:embed users.yaml incidents/*.yaml
+//go:embed users.yaml incidents/*.yaml evidence/*.yaml
 var files embed.FS
 
 // File names inside the seed file system.
 const (
 	usersFile    = "users.yaml"
 	incidentsDir = "incidents"
+	evidenceDir  = "evidence"
 )
 
 // User is one entry of users.yaml. Seed users get no password, so they
@@ -71,6 +75,7 @@ type Incident struct {
 type Set struct {
 	Users     []User
 	Incidents []Incident // sorted by StartedAt, then Slug
+	Evidence  []Evidence // in the order of Incidents; an incident may have none
 }
 
 // Result counts what a Load did.
@@ -78,13 +83,20 @@ type Result struct {
 	UsersCreated     int
 	IncidentsCreated int
 	IncidentsSkipped int // an incident with the slug already existed
+	// EventsCreated counts the evidence events (alerts, deploys, changes)
+	// that did not exist yet.
+	EventsCreated int
+	// TimelineEntriesAdded counts the events and notes put on timelines.
+	TimelineEntriesAdded int
 }
 
 // Parse decodes and checks the embedded seed files without touching a
-// database. Unknown keys, missing slugs and admin seed users are errors.
+// database. Unknown keys, missing slugs, admin seed users and evidence that
+// names no incident or would not pass the event API's validation are errors.
 func Parse() (*Set, error) { return parse(files) }
 
-// Load creates the seed users and incidents that do not exist yet.
+// Load creates the seed users and incidents that do not exist yet, then
+// puts each incident's evidence on its timeline (see evidence.go).
 func Load(ctx context.Context, store *models.Store) (Result, error) {
 	return load(ctx, store, files)
 }
@@ -169,6 +181,12 @@ func load(ctx context.Context, store *models.Store, fsys fs.FS) (Result, error) 
 			res.IncidentsCreated++
 		}
 	}
+
+	for i := range set.Evidence {
+		if err := loadEvidence(ctx, store, &set.Evidence[i], &res); err != nil {
+			return res, err
+		}
+	}
 	return res, nil
 }
 
@@ -227,6 +245,9 @@ func parse(fsys fs.FS) (*Set, error) {
 		}
 		return a.Slug < b.Slug
 	})
+	if set.Evidence, err = parseEvidence(fsys, set.Incidents); err != nil {
+		return nil, err
+	}
 	return set, nil
 }
 
@@ -244,6 +265,11 @@ func decodeFile(fsys fs.FS, name string, v any, timeKeys ...string) error {
 	if err := checkTimes(b, timeKeys); err != nil {
 		return fileErr(name, err)
 	}
+	return decodeBytes(name, b, v)
+}
+
+// decodeBytes strictly decodes the single YAML document b (of file name).
+func decodeBytes(name string, b []byte, v any) error {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(v); err != nil {
@@ -266,10 +292,18 @@ func checkTimes(b []byte, timeKeys []string) error {
 		return nil
 	}
 	var doc yaml.Node
-	if yaml.Unmarshal(b, &doc) != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+	if yaml.Unmarshal(b, &doc) != nil || len(doc.Content) == 0 {
 		return nil
 	}
-	m := doc.Content[0]
+	return checkMappingTimes(doc.Content[0], timeKeys)
+}
+
+// checkMappingTimes is checkTimes for the keys of one mapping node; any
+// other node passes.
+func checkMappingTimes(m *yaml.Node, timeKeys []string) error {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], m.Content[i+1]
 		if !slices.Contains(timeKeys, k.Value) || (v.Kind == yaml.ScalarNode && v.Tag == "!!null") {

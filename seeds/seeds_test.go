@@ -55,7 +55,9 @@ func TestLoad(t *testing.T) {
 		if err != nil {
 			t.Fatalf("first Load: %v", err)
 		}
-		want := Result{UsersCreated: len(set.Users), IncidentsCreated: len(set.Incidents)}
+		events, entries := evidenceTotals(set)
+		want := Result{UsersCreated: len(set.Users), IncidentsCreated: len(set.Incidents),
+			EventsCreated: events, TimelineEntriesAdded: entries}
 		if res != want {
 			t.Errorf("first Load = %+v, want %+v", res, want)
 		}

@@ -18,7 +18,8 @@ type timelinePage struct {
 	List        []entryRow
 	Lane, Kind  string
 	Errors      map[string]string
-	Form        map[string]string // typed key-moment values, on a 422
+	MomentsForm map[string]string // typed key-moment values, on a 422
+	NoteForm    map[string]string // typed note, on a 422
 	NoteAt      string
 	CanEdit     bool
 	WindowMins  int
@@ -43,10 +44,10 @@ func (s *Server) timelineShow(c *gin.Context) {
 	if inc == nil {
 		return
 	}
-	s.renderTimeline(c, http.StatusOK, inc, nil, nil)
+	s.renderTimeline(c, http.StatusOK, inc, nil, nil, nil)
 }
 
-func (s *Server) renderTimeline(c *gin.Context, status int, inc *models.Incident, errs, form map[string]string) {
+func (s *Server) renderTimeline(c *gin.Context, status int, inc *models.Incident, errs, momentsForm, noteForm map[string]string) {
 	window, err := s.suspectWindow(c)
 	if err != nil {
 		s.fail(c, err)
@@ -60,7 +61,7 @@ func (s *Server) renderTimeline(c *gin.Context, status int, inc *models.Incident
 	}
 	lane, kind := c.Query("lane"), c.Query("kind")
 	page := timelinePage{timelineView: v, List: listRows(v.Entries, lane, kind, zone), Lane: lane, Kind: kind,
-		Errors: errs, Form: form, NoteAt: time.Now().In(zone).Format(datetimeLocal),
+		Errors: errs, MomentsForm: momentsForm, NoteForm: noteForm, NoteAt: s.store.Now().In(zone).Format(datetimeLocal),
 		CanEdit: models.RoleAtLeast(currentUser(c).Role, models.RoleEditor), WindowMins: int(window.Minutes()),
 		MomentNames: timeline.MomentNames}
 	s.render(c, status, "timeline", inc.Key()+" timeline", page)
@@ -116,7 +117,7 @@ func (s *Server) keyMomentsSubmit(c *gin.Context) {
 		}
 	}
 	if len(errs) > 0 {
-		s.renderTimeline(c, http.StatusUnprocessableEntity, inc, errs, form)
+		s.renderTimeline(c, http.StatusUnprocessableEntity, inc, errs, form, nil)
 		return
 	}
 	redirect(c, timelinePath(inc.ID), "Key moments saved.")
@@ -188,7 +189,7 @@ func (s *Server) noteCreate(c *gin.Context) {
 		for k, v := range errs {
 			prefixed["note_"+k] = v
 		}
-		s.renderTimeline(c, http.StatusUnprocessableEntity, inc, prefixed, map[string]string{"note_title": n.Title, "note_note": n.Note, "note_at": c.PostForm("at")})
+		s.renderTimeline(c, http.StatusUnprocessableEntity, inc, prefixed, nil, map[string]string{"title": n.Title, "note": n.Note, "at": c.PostForm("at")})
 		return
 	}
 	redirect(c, timelinePath(inc.ID)+"#entries", "Note added.")
@@ -424,5 +425,12 @@ func (s *Server) importSubmit(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	redirect(c, timelinePath(inc.ID), itoa(int64(len(added)))+" events added to the timeline.")
+	redirect(c, timelinePath(inc.ID), plural(len(added), "event", "events")+" added to the timeline.")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return itoa(int64(n)) + " " + many
 }
