@@ -33,8 +33,12 @@ type IngestResult struct {
 }
 
 // insertChunk bounds the rows of one multi-row INSERT (and so its bind
-// parameters) well below both databases' limits.
-const insertChunk = 400
+// parameters) well below both databases' limits; inListChunk bounds the ids
+// of one IN list, which bind one parameter each.
+const (
+	insertChunk = 400
+	inListChunk = 5000
+)
 
 // Ingest stores a delivery and its events in one transaction: all of it or,
 // on any error, none of it. A redelivered request (same scope and key)

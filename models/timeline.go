@@ -203,14 +203,33 @@ func recordChange(tx *gorm.DB, incidentID int64, actor *User, action, detail str
 	return tx.Create(&IncidentChange{IncidentID: incidentID, Actor: actorName(actor), Action: action, Detail: detail, At: at}).Error
 }
 
-// Timeline returns an incident's entries in time order, events attached.
+// Timeline returns an incident's entries in time order, events attached,
+// in one query: an incident can have thousands of entries.
 func (s *Store) Timeline(ctx context.Context, incidentID int64) ([]TimelineEntry, error) {
-	var entries []TimelineEntry
-	if err := s.db.WithContext(ctx).Where("incident_id = ?", incidentID).Find(&entries).Error; err != nil {
+	cols := make([]string, 0, len(eventColumns)+1)
+	for _, c := range append([]string{"id"}, eventColumns...) {
+		cols = append(cols, "events."+c+" AS ev_"+c)
+	}
+	var rows []struct {
+		TimelineEntry `gorm:"embedded"`
+		Ev            Event `gorm:"embedded;embeddedPrefix:ev_"`
+	}
+	err := s.db.WithContext(ctx).Table("timeline_entries").
+		Select("timeline_entries.*, "+strings.Join(cols, ", ")).
+		Joins("LEFT JOIN events ON events.id = timeline_entries.event_id").
+		Where("timeline_entries.incident_id = ?", incidentID).Scan(&rows).Error
+	if err != nil {
 		return nil, err
 	}
-	if err := s.attachEvents(ctx, entries); err != nil {
-		return nil, err
+	entries := make([]TimelineEntry, len(rows))
+	for i := range rows {
+		entries[i] = rows[i].TimelineEntry
+		entries[i].normalize()
+		if entries[i].EventID != nil && rows[i].Ev.ID != 0 {
+			ev := rows[i].Ev
+			utcEvent(&ev)
+			entries[i].Event = &ev
+		}
 	}
 	sort.SliceStable(entries, func(i, j int) bool {
 		a, b := entries[i].When(), entries[j].When()
@@ -236,9 +255,9 @@ func (s *Store) attachEvents(ctx context.Context, entries []TimelineEntry) error
 		return nil
 	}
 	byID := make(map[int64]*Event, len(ids))
-	for start := 0; start < len(ids); start += insertChunk {
+	for start := 0; start < len(ids); start += inListChunk {
 		var events []Event
-		if err := s.db.WithContext(ctx).Where("id IN ?", ids[start:min(start+insertChunk, len(ids))]).Find(&events).Error; err != nil {
+		if err := s.db.WithContext(ctx).Where("id IN ?", ids[start:min(start+inListChunk, len(ids))]).Find(&events).Error; err != nil {
 			return err
 		}
 		for i := range events {
@@ -263,9 +282,9 @@ func (e *TimelineEntry) normalize() {
 // EventHistories returns the status history of several events at once.
 func (s *Store) EventHistories(ctx context.Context, eventIDs []int64) (map[int64][]EventStatusChange, error) {
 	out := map[int64][]EventStatusChange{}
-	for start := 0; start < len(eventIDs); start += insertChunk {
+	for start := 0; start < len(eventIDs); start += inListChunk {
 		var rows []EventStatusChange
-		if err := s.db.WithContext(ctx).Where("event_id IN ?", eventIDs[start:min(start+insertChunk, len(eventIDs))]).
+		if err := s.db.WithContext(ctx).Where("event_id IN ?", eventIDs[start:min(start+inListChunk, len(eventIDs))]).
 			Order("event_id, id").Find(&rows).Error; err != nil {
 			return nil, err
 		}

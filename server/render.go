@@ -186,6 +186,7 @@ var templateFuncs = template.FuncMap{
 	"statusLabel": statusLabel,
 	"lower":       strings.ToLower,
 	"add":         func(a, b int) int { return a + b },
+	"mul":         func(a, b int) int { return a * b },
 	"withParam": func(q url.Values, key, value string) string {
 		v := url.Values{}
 		for k, vs := range q {

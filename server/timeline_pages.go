@@ -16,6 +16,10 @@ import (
 type timelinePage struct {
 	*timelineView
 	List        []entryRow
+	ListTotal   int
+	ListPage    int
+	ListPages   int
+	Query       map[string][]string
 	Lane, Kind  string
 	Errors      map[string]string
 	MomentsForm map[string]string // typed key-moment values, on a 422
@@ -25,6 +29,10 @@ type timelinePage struct {
 	WindowMins  int
 	MomentNames []string
 }
+
+// listPageSize bounds the rows of the evidence list on one page; the chart
+// always shows everything.
+const listPageSize = 500
 
 // suspectWindow reads ?window= (minutes) or uses the configured default.
 func (s *Server) suspectWindow(c *gin.Context) (time.Duration, error) {
@@ -60,7 +68,13 @@ func (s *Server) renderTimeline(c *gin.Context, status int, inc *models.Incident
 		return
 	}
 	lane, kind := c.Query("lane"), c.Query("kind")
-	page := timelinePage{timelineView: v, List: listRows(v.Entries, lane, kind, zone), Lane: lane, Kind: kind,
+	rows := listRows(v.Entries, lane, kind, zone)
+	pageNo, _ := strconv.Atoi(c.Query("page"))
+	pages := max(1, (len(rows)+listPageSize-1)/listPageSize)
+	pageNo = min(max(pageNo, 1), pages)
+	shown := rows[(pageNo-1)*listPageSize : min(pageNo*listPageSize, len(rows))]
+	page := timelinePage{timelineView: v, List: shown, ListTotal: len(rows), ListPage: pageNo, ListPages: pages,
+		Query: c.Request.URL.Query(), Lane: lane, Kind: kind,
 		Errors: errs, MomentsForm: momentsForm, NoteForm: noteForm, NoteAt: s.store.Now().In(zone).Format(datetimeLocal),
 		CanEdit: models.RoleAtLeast(currentUser(c).Role, models.RoleEditor), WindowMins: int(window.Minutes()),
 		MomentNames: timeline.MomentNames}
