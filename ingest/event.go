@@ -93,7 +93,8 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-func errorf(index int, field, format string, args ...any) *Error {
+// Errorf builds an *Error at index (-1 outside a batch) naming field.
+func Errorf(index int, field, format string, args ...any) *Error {
 	return &Error{Index: index, Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 
@@ -104,4 +105,9 @@ type Setup struct {
 	Steps          []string
 	Config         string
 	ConfigLanguage string // "yaml", "json", "text"
+}
+
+// ShellQuote quotes s for a POSIX shell, for commands in set-up steps.
+func ShellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -105,28 +105,28 @@ func Validate(ev *Event, index int) error {
 	statuses, ok := statusesByKind[ev.Kind]
 	switch {
 	case !ok:
-		return errorf(index, "kind", "must be alert, deploy, change or note, not %q", ev.Kind)
+		return Errorf(index, "kind", "must be alert, deploy, change or note, not %q", ev.Kind)
 	case strings.TrimSpace(ev.Source) == "":
-		return errorf(index, "source", "is required")
+		return Errorf(index, "source", "is required")
 	case strings.TrimSpace(ev.DedupKey) == "":
-		return errorf(index, "dedup_key", "is required: the event's stable identity in its source")
+		return Errorf(index, "dedup_key", "is required: the event's stable identity in its source")
 	case len(ev.DedupKey) > MaxDedupKey:
-		return errorf(index, "dedup_key", "is longer than %d characters", MaxDedupKey)
+		return Errorf(index, "dedup_key", "is longer than %d characters", MaxDedupKey)
 	case strings.TrimSpace(ev.Title) == "":
-		return errorf(index, "title", "is required")
+		return Errorf(index, "title", "is required")
 	case len(ev.Title) > MaxTitle:
-		return errorf(index, "title", "is longer than %d characters", MaxTitle)
+		return Errorf(index, "title", "is longer than %d characters", MaxTitle)
 	case len(ev.Description) > MaxDescription:
-		return errorf(index, "description", "is longer than %d characters", MaxDescription)
+		return Errorf(index, "description", "is longer than %d characters", MaxDescription)
 	case ev.StartsAt.IsZero():
-		return errorf(index, "starts_at", "is required")
+		return Errorf(index, "starts_at", "is required")
 	case ev.EndsAt != nil && ev.EndsAt.Before(ev.StartsAt):
-		return errorf(index, "ends_at", "is before starts_at")
+		return Errorf(index, "ends_at", "is before starts_at")
 	case len(ev.Labels) > MaxLabels:
-		return errorf(index, "labels", "has more than %d entries", MaxLabels)
+		return Errorf(index, "labels", "has more than %d entries", MaxLabels)
 	}
 	if ev.Severity != "" && !contains(Severities, ev.Severity) {
-		return errorf(index, "severity", "must be critical, high, warning or info, not %q", ev.Severity)
+		return Errorf(index, "severity", "must be critical, high, warning or info, not %q", ev.Severity)
 	}
 	if ev.Kind == KindAlert && ev.Status == "" {
 		ev.Status = StatusFiring
@@ -135,7 +135,7 @@ func Validate(ev *Event, index int) error {
 		}
 	}
 	if !contains(statuses, ev.Status) {
-		return errorf(index, "status", "%q is not a status of a %s (use %s)", ev.Status, ev.Kind, strings.Join(statuses, ", "))
+		return Errorf(index, "status", "%q is not a status of a %s (use %s)", ev.Status, ev.Kind, strings.Join(statuses, ", "))
 	}
 	return nil
 }

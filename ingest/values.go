@@ -2,81 +2,10 @@ package ingest
 
 import (
 	"encoding/json"
-	"fmt"
-	"math"
+	"reflect"
 	"strconv"
 	"strings"
-	"time"
 )
-
-// ParseTime reads a time as tools send them: RFC 3339 (with or without
-// fraction or zone offset colon), or Unix epoch seconds or milliseconds as
-// a number or a numeric string. The zero time for "" and for Go's and
-// Alertmanager's zero values ("0001-01-01T00:00:00Z").
-func ParseTime(raw json.RawMessage) (time.Time, error) {
-	s := strings.TrimSpace(string(raw))
-	if s == "" || s == "null" {
-		return time.Time{}, nil
-	}
-	if strings.HasPrefix(s, `"`) {
-		var str string
-		if err := json.Unmarshal(raw, &str); err != nil {
-			return time.Time{}, fmt.Errorf("not a time: %s", s)
-		}
-		return ParseTimeString(str)
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return time.Time{}, fmt.Errorf("not a time: %s", s)
-	}
-	return epoch(f)
-}
-
-// timeLayouts are the textual layouts seen in webhook payloads.
-var timeLayouts = []string{
-	time.RFC3339Nano,
-	"2006-01-02T15:04:05.999999999Z0700",
-	"2006-01-02 15:04:05.999999999 -0700", // GitLab's own layout ("2021-02-23 06:17:18 +0100")
-	"2006-01-02 15:04:05 MST",             // GitLab's older "2021-02-23 06:17:18 UTC"
-	"2006-01-02T15:04:05.999999999",       // no zone: taken as UTC
-	"2006-01-02 15:04:05.999999999",
-}
-
-// ParseTimeString is ParseTime for a string value.
-func ParseTimeString(s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}, nil
-	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil && !strings.ContainsAny(s, "-:") {
-		return epoch(f)
-	}
-	for _, layout := range timeLayouts {
-		if t, err := time.Parse(layout, s); err == nil {
-			if t.Year() <= 1 {
-				return time.Time{}, nil
-			}
-			return t.UTC(), nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time or a Unix timestamp", s)
-}
-
-// epoch reads seconds, or milliseconds when the number is too large to be
-// seconds (after the year 5138).
-func epoch(f float64) (time.Time, error) {
-	if f <= 0 {
-		return time.Time{}, nil
-	}
-	if f > 1e11 {
-		f /= 1000
-	}
-	if f > 1e11 {
-		return time.Time{}, fmt.Errorf("timestamp %v is out of range", f)
-	}
-	sec, frac := math.Modf(f)
-	return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
-}
 
 // Truncate shortens s to at most n bytes without splitting a UTF-8 rune.
 func Truncate(s string, n int) string {
@@ -89,11 +18,30 @@ func Truncate(s string, n int) string {
 	return s[:n]
 }
 
-// FlexString decodes a JSON string or number (tools disagree about
-// priorities and ids) into a string.
+// FirstNonEmpty returns the first of ss that is not blank, trimmed.
+func FirstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s = strings.TrimSpace(s); s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// Quote writes a payload's value into an error message: cut to 80 bytes,
+// as a JSON string.
+func Quote(s string) string {
+	b, _ := json.Marshal(Truncate(s, 80))
+	return string(b)
+}
+
+// FlexString decodes a JSON string, number or boolean into its text (tools
+// disagree about whether ids and priorities are strings or numbers); null
+// gives "". An object or an array is a *json.UnmarshalTypeError, which
+// encoding/json completes with the field's path (see DecodeWebhookBody).
 type FlexString string
 
-// UnmarshalJSON accepts strings, numbers, booleans and null.
+// UnmarshalJSON implements json.Unmarshaler.
 func (f *FlexString) UnmarshalJSON(b []byte) error {
 	s := strings.TrimSpace(string(b))
 	switch {
@@ -105,13 +53,52 @@ func (f *FlexString) UnmarshalJSON(b []byte) error {
 			return err
 		}
 		*f = FlexString(str)
-	case s == "true" || s == "false":
-		*f = FlexString(s)
+	case strings.HasPrefix(s, "{"):
+		return &json.UnmarshalTypeError{Value: "object", Type: reflect.TypeOf(*f)}
+	case strings.HasPrefix(s, "["):
+		return &json.UnmarshalTypeError{Value: "array", Type: reflect.TypeOf(*f)}
 	default:
-		if _, err := strconv.ParseFloat(s, 64); err != nil {
-			return fmt.Errorf("expected a string or a number, got %s", Truncate(s, 40))
-		}
-		*f = FlexString(s)
+		*f = FlexString(s) // numbers keep their exact text; true and false
 	}
 	return nil
+}
+
+// String returns the text, trimmed of surrounding space.
+func (f FlexString) String() string { return strings.TrimSpace(string(f)) }
+
+// Truthy reads a yes/no payload value leniently: true, "true", "yes", "y",
+// "on", "1", or a number other than 0; for lists and objects, being
+// non-empty ("migrations": ["0042_add_index"]).
+func Truthy(raw json.RawMessage) bool {
+	s := strings.TrimSpace(string(raw))
+	if s == "" || s == "null" {
+		return false
+	}
+	switch s[0] {
+	case '"':
+		var str string
+		if json.Unmarshal(raw, &str) != nil {
+			return false
+		}
+		return TruthyString(str)
+	case '[':
+		var list []json.RawMessage
+		return json.Unmarshal(raw, &list) == nil && len(list) > 0
+	case '{':
+		var obj map[string]json.RawMessage
+		return json.Unmarshal(raw, &obj) == nil && len(obj) > 0
+	}
+	return TruthyString(s)
+}
+
+// TruthyString is Truthy for a text value, such as a label's.
+func TruthyString(s string) bool {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "yes", "y", "on", "1":
+		return true
+	case "", "false", "no", "n", "off", "0":
+		return false
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	return err == nil && f != 0
 }

@@ -40,6 +40,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -63,16 +64,6 @@ type notification struct {
 	ExternalURL json.RawMessage `json:"externalURL"`
 }
 
-type alert struct {
-	Status       json.RawMessage `json:"status"`
-	Labels       json.RawMessage `json:"labels"`
-	Annotations  json.RawMessage `json:"annotations"`
-	StartsAt     json.RawMessage `json:"startsAt"`
-	EndsAt       json.RawMessage `json:"endsAt"`
-	GeneratorURL json.RawMessage `json:"generatorURL"`
-	Fingerprint  json.RawMessage `json:"fingerprint"`
-}
-
 // Parse reads one webhook request body (and headers) into a Delivery. It
 // returns *ingest.Error (Index = item position or -1, Field = JSON path or header) for malformed or
 // invalid input, never panics, and does NOT call m.Apply or ingest.Validate (the caller does, uniformly),
@@ -80,53 +71,68 @@ type alert struct {
 // tool's raw severity/priority string in Event.Severity (the caller normalises it with the mapping).
 func Parse(body []byte, h http.Header, m ingest.Mapping) (ingest.Delivery, error) {
 	var n notification
-	if err := decodeObject(body, &n); err != nil {
+	if err := DecodeNotification(body, &n, "an Alertmanager webhook notification"); err != nil {
 		return ingest.Delivery{}, err
 	}
 	externalURL, err := ingest.DecodeStringField(n.ExternalURL, -1, "externalURL")
 	if err != nil {
 		return ingest.Delivery{}, err
 	}
-	raws, err := decodeAlerts(n.Alerts)
+	raws, err := DecodeAlerts(n.Alerts, "not an Alertmanager webhook notification")
 	if err != nil {
 		return ingest.Delivery{}, err
 	}
 	events := make([]ingest.Event, 0, len(raws))
 	for i, raw := range raws {
-		ev, err := convert(i, raw, strings.TrimSpace(externalURL), m)
+		var r RawAlert
+		if err := UnmarshalAlert(i, raw, &r); err != nil {
+			return ingest.Delivery{}, err
+		}
+		a, err := r.Decode(i)
+		if err != nil {
+			return ingest.Delivery{}, err
+		}
+		a.URL = ingest.FirstNonEmpty(a.GeneratorURL, externalURL)
+		ev, err := a.Event(Name, m, keepLabels)
 		if err != nil {
 			return ingest.Delivery{}, err
 		}
 		events = append(events, ev)
 	}
-	if isTest(events) {
+	if IsTestNotification(events, "Alertmanager", "Grafana") {
 		return ingest.Delivery{}, nil
 	}
 	return ingest.Delivery{Events: events}, nil
 }
 
-// decodeObject unmarshals a body that must be one JSON object.
-func decodeObject(body []byte, v any) error {
+// The rest of this file reads Alertmanager's webhook format for every tool
+// that sends it: Grafana's unified alerting sends the same notification
+// with fields of its own.
+
+// DecodeNotification unmarshals a body that must be one JSON object (the
+// notification v, with its alerts and externalURL); what names the
+// payload in the error ("an Alertmanager webhook notification").
+func DecodeNotification(body []byte, v any, what string) error {
 	trimmed := strings.TrimSpace(string(body))
 	if trimmed == "" {
-		return &ingest.Error{Index: -1, Msg: "empty body: expected an Alertmanager webhook notification"}
+		return &ingest.Error{Index: -1, Msg: "empty body: expected " + what}
 	}
 	if err := json.Unmarshal(body, v); err != nil {
 		var syntax *json.SyntaxError
-		if errors.As(err, &syntax) {
-			return &ingest.Error{Index: -1, Msg: fmt.Sprintf("malformed JSON at byte %d: %s", syntax.Offset, syntax.Error())}
+		if !errors.As(err, &syntax) && trimmed[0] != '{' {
+			return &ingest.Error{Index: -1, Msg: "expected a JSON object (" + what + ")"}
 		}
-		if trimmed[0] != '{' {
-			return &ingest.Error{Index: -1, Msg: "expected a JSON object (an Alertmanager webhook notification)"}
-		}
-		return &ingest.Error{Index: -1, Msg: "malformed JSON: " + ingest.Truncate(err.Error(), 200)}
+		return ingest.MalformedJSON(err)
 	}
 	return nil
 }
 
-func decodeAlerts(raw json.RawMessage) ([]json.RawMessage, error) {
-	if strings.TrimSpace(string(raw)) == "" || strings.TrimSpace(string(raw)) == "null" {
-		return nil, &ingest.Error{Index: -1, Field: "alerts", Msg: "is missing: not an Alertmanager webhook notification"}
+// DecodeAlerts reads the notification's "alerts": a non-empty array.
+// notThis ends the message when it is missing ("not an Alertmanager webhook
+// notification").
+func DecodeAlerts(raw json.RawMessage, notThis string) ([]json.RawMessage, error) {
+	if s := strings.TrimSpace(string(raw)); s == "" || s == "null" {
+		return nil, &ingest.Error{Index: -1, Field: "alerts", Msg: "is missing: " + notThis}
 	}
 	var raws []json.RawMessage
 	if err := json.Unmarshal(raw, &raws); err != nil {
@@ -138,84 +144,141 @@ func decodeAlerts(raw json.RawMessage) ([]json.RawMessage, error) {
 	return raws, nil
 }
 
-func convert(i int, raw json.RawMessage, externalURL string, m ingest.Mapping) (ingest.Event, error) {
-	path := "alerts[" + strconv.Itoa(i) + "]"
-	var a alert
-	if err := json.Unmarshal(raw, &a); err != nil {
-		return ingest.Event{}, &ingest.Error{Index: i, Field: path, Msg: "must be an alert object"}
-	}
-	labels, err := ingest.DecodeLabelsField(a.Labels, i, path+".labels", false)
-	if err != nil {
-		return ingest.Event{}, err
-	}
-	annotations, err := ingest.DecodeLabelsField(a.Annotations, i, path+".annotations", false)
-	if err != nil {
-		return ingest.Event{}, err
-	}
-	status, err := ingest.DecodeStringField(a.Status, i, path+".status")
-	if err != nil {
-		return ingest.Event{}, err
-	}
-	startsAt, err := ingest.DecodeTimeField(a.StartsAt, i, path+".startsAt")
-	if err != nil {
-		return ingest.Event{}, err
-	}
-	endsAt, err := ingest.DecodeTimeField(a.EndsAt, i, path+".endsAt")
-	if err != nil {
-		return ingest.Event{}, err
-	}
-	generatorURL, err := ingest.DecodeStringField(a.GeneratorURL, i, path+".generatorURL")
-	if err != nil {
-		return ingest.Event{}, err
-	}
-	fingerprint, err := ingest.DecodeFlexField(a.Fingerprint, i, path+".fingerprint")
-	if err != nil {
-		return ingest.Event{}, err
-	}
+// RawAlert is one alert of a notification, its fields as sent. A tool's
+// own alert type embeds it to read more fields.
+type RawAlert struct {
+	Status       json.RawMessage `json:"status"`
+	Labels       json.RawMessage `json:"labels"`
+	Annotations  json.RawMessage `json:"annotations"`
+	StartsAt     json.RawMessage `json:"startsAt"`
+	EndsAt       json.RawMessage `json:"endsAt"`
+	GeneratorURL json.RawMessage `json:"generatorURL"`
+	Fingerprint  json.RawMessage `json:"fingerprint"`
+}
 
+// alertPath is the JSON path of the alert at index i.
+func alertPath(i int) string { return "alerts[" + strconv.Itoa(i) + "]" }
+
+// UnmarshalAlert unmarshals the alert at index i of "alerts" into v, a
+// *RawAlert or a tool's alert type that embeds RawAlert.
+func UnmarshalAlert(i int, raw json.RawMessage, v any) error {
+	if err := json.Unmarshal(raw, v); err != nil {
+		return &ingest.Error{Index: i, Field: alertPath(i), Msg: "must be an alert object"}
+	}
+	return nil
+}
+
+// Alert is one alert of a notification, decoded.
+type Alert struct {
+	Index        int // its place in "alerts"
+	Status       string
+	Labels       map[string]string
+	Annotations  map[string]string
+	StartsAt     time.Time
+	EndsAt       time.Time
+	GeneratorURL string
+	Fingerprint  string
+
+	// Set by the tool before Event:
+	URL         string // the event's link
+	Description string // used when annotations has no description
+}
+
+// Decode decodes the alert at index i: labels, annotations, status,
+// startsAt, endsAt, generatorURL and fingerprint, in this order, so that the
+// first wrong field is the *ingest.Error (Field "alerts[i].<field>").
+// Labels and annotations are objects of strings (numbers and booleans
+// taken as their text), the times RFC 3339 or Unix epochs, and the
+// fingerprint a string or a number.
+func (r RawAlert) Decode(i int) (Alert, error) {
+	path := alertPath(i)
+	a := Alert{Index: i}
+	var err error
+	if a.Labels, err = ingest.DecodeLabelsField(r.Labels, i, path+".labels", false); err != nil {
+		return Alert{}, err
+	}
+	if a.Annotations, err = ingest.DecodeLabelsField(r.Annotations, i, path+".annotations", false); err != nil {
+		return Alert{}, err
+	}
+	if a.Status, err = ingest.DecodeStringField(r.Status, i, path+".status"); err != nil {
+		return Alert{}, err
+	}
+	if a.StartsAt, err = ingest.DecodeTimeField(r.StartsAt, i, path+".startsAt"); err != nil {
+		return Alert{}, err
+	}
+	if a.EndsAt, err = ingest.DecodeTimeField(r.EndsAt, i, path+".endsAt"); err != nil {
+		return Alert{}, err
+	}
+	if a.GeneratorURL, err = ingest.DecodeStringField(r.GeneratorURL, i, path+".generatorURL"); err != nil {
+		return Alert{}, err
+	}
+	if a.Fingerprint, err = ingest.DecodeFlexField(r.Fingerprint, i, path+".fingerprint"); err != nil {
+		return Alert{}, err
+	}
+	return a, nil
+}
+
+// Event turns the alert into an alert Event of source, its labels bounded
+// with the keys in keep first:
+//
+//   - DedupKey is the fingerprint (derived from the labels when there is
+//     none, hashed when longer than 128 bytes), "@", and startsAt in RFC
+//     3339 UTC (seconds): the same for every notification of one firing.
+//   - Status is firing or resolved (inferred from EndsAt when absent; any
+//     other is an error); EndsAt only for resolved alerts. Without startsAt,
+//     a resolved alert starts at its end.
+//   - Title is annotations.summary, else labels.alertname; Description is
+//     annotations.description, else a.Description.
+//   - Service comes from the mapping's labels, then service, app, job;
+//     Environment from env or environment; Severity is the raw severity
+//     label.
+func (a Alert) Event(source string, m ingest.Mapping, keep []string) (ingest.Event, error) {
+	path := alertPath(a.Index)
 	ev := ingest.Event{
 		Kind:        ingest.KindAlert,
-		Source:      Name,
-		Description: ingest.Truncate(strings.TrimSpace(annotations["description"]), ingest.MaxDescription),
-		Severity:    strings.TrimSpace(labels["severity"]),
-		Service:     m.ServiceFrom(labels, serviceKeys, ""),
-		Environment: first(labels, envKeys),
-		URL:         firstNonEmpty(generatorURL, externalURL),
-		Labels:      ingest.BoundLabelSet(labels, keepLabels),
+		Source:      source,
+		Description: ingest.Truncate(ingest.FirstNonEmpty(a.Annotations["description"], a.Description), ingest.MaxDescription),
+		Severity:    strings.TrimSpace(a.Labels["severity"]),
+		Service:     m.ServiceFrom(a.Labels, serviceKeys, ""),
+		Environment: ingest.FirstLabel(a.Labels, envKeys...),
+		URL:         a.URL,
+		Labels:      ingest.BoundLabelSet(a.Labels, keep),
 	}
-	switch status = strings.ToLower(strings.TrimSpace(status)); status {
+	switch status := strings.ToLower(strings.TrimSpace(a.Status)); status {
 	case ingest.StatusFiring, ingest.StatusResolved:
+		ev.Status = status
 	case "":
-		status = ingest.StatusFiring
-		if !endsAt.IsZero() {
-			status = ingest.StatusResolved
+		ev.Status = ingest.StatusFiring
+		if !a.EndsAt.IsZero() {
+			ev.Status = ingest.StatusResolved
 		}
 	default:
-		return ingest.Event{}, &ingest.Error{Index: i, Field: path + ".status",
+		return ingest.Event{}, &ingest.Error{Index: a.Index, Field: path + ".status",
 			Msg: fmt.Sprintf("must be firing or resolved, not %q", ingest.Truncate(status, 40))}
 	}
-	ev.Status = status
-	if status == ingest.StatusResolved && !endsAt.IsZero() {
+	endsAt := a.EndsAt
+	if ev.Status == ingest.StatusResolved && !endsAt.IsZero() {
 		ev.EndsAt = &endsAt
 	}
+	startsAt := a.StartsAt
 	if startsAt.IsZero() {
 		if ev.EndsAt == nil {
-			return ingest.Event{}, &ingest.Error{Index: i, Field: path + ".startsAt", Msg: "is required"}
+			return ingest.Event{}, &ingest.Error{Index: a.Index, Field: path + ".startsAt", Msg: "is required"}
 		}
 		startsAt = endsAt // the closest time the payload gives
 	}
 	ev.StartsAt = startsAt
 
-	fingerprint = strings.TrimSpace(fingerprint)
+	fingerprint := strings.TrimSpace(a.Fingerprint)
 	if fingerprint == "" {
-		fingerprint = ingest.LabelSetFingerprint(labels)
+		fingerprint = ingest.LabelSetFingerprint(a.Labels)
 	} else if len(fingerprint) > 128 {
 		sum := sha256.Sum256([]byte(fingerprint))
 		fingerprint = hex.EncodeToString(sum[:16])
 	}
 	ev.DedupKey = fingerprint + "@" + startsAt.UTC().Format(time.RFC3339)
 
-	title := firstNonEmpty(annotations["summary"], labels["alertname"])
+	title := ingest.FirstNonEmpty(a.Annotations["summary"], a.Labels["alertname"])
 	if title == "" {
 		title = "Alert " + fingerprint
 	}
@@ -223,35 +286,16 @@ func convert(i int, raw json.RawMessage, externalURL string, m ingest.Mapping) (
 	return ev, nil
 }
 
-// isTest tells the test notification that Grafana and Mimir send through an
-// Alertmanager receiver: every alert is alertname=TestAlert with instance
-// Alertmanager or Grafana.
-func isTest(events []ingest.Event) bool {
+// IsTestNotification tells the test notification that Grafana and Mimir
+// send through a receiver: every alert is alertname=TestAlert, with one of
+// instances as its instance.
+func IsTestNotification(events []ingest.Event, instances ...string) bool {
 	for _, ev := range events {
-		inst := ev.Labels["instance"]
-		if ev.Labels["alertname"] != "TestAlert" || (inst != "Alertmanager" && inst != "Grafana") {
+		if ev.Labels["alertname"] != "TestAlert" || !slices.Contains(instances, ev.Labels["instance"]) {
 			return false
 		}
 	}
 	return len(events) > 0
-}
-
-func first(labels map[string]string, keys []string) string {
-	for _, k := range keys {
-		if v := strings.TrimSpace(labels[k]); v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
-func firstNonEmpty(values ...string) string {
-	for _, v := range values {
-		if v = strings.TrimSpace(v); v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // Instructions: exact config to paste into the tool, filled in with hookURL and secret.

@@ -1,11 +1,7 @@
 package alertmanager
 
 import (
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -13,76 +9,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"hindsight/ingest"
+	"hindsight/ingest/ingesttest"
 )
-
-func load(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func at(s string) time.Time {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		panic(err)
-	}
-	return t.UTC()
-}
-
-func ptr(t time.Time) *time.Time { return &t }
-
-// diff lists the fields in which got differs from want.
-func diff(got, want ingest.Event) []string {
-	var out []string
-	str := func(name, g, w string) {
-		if g != w {
-			out = append(out, fmt.Sprintf("%s = %q, want %q", name, g, w))
-		}
-	}
-	str("Kind", got.Kind, want.Kind)
-	str("Source", got.Source, want.Source)
-	str("DedupKey", got.DedupKey, want.DedupKey)
-	str("Status", got.Status, want.Status)
-	str("Title", got.Title, want.Title)
-	str("Description", got.Description, want.Description)
-	str("Severity", got.Severity, want.Severity)
-	str("Service", got.Service, want.Service)
-	str("Environment", got.Environment, want.Environment)
-	str("Commit", got.Commit, want.Commit)
-	str("Ref", got.Ref, want.Ref)
-	str("URL", got.URL, want.URL)
-	if !got.StartsAt.Equal(want.StartsAt) {
-		out = append(out, fmt.Sprintf("StartsAt = %v, want %v", got.StartsAt, want.StartsAt))
-	}
-	switch {
-	case (got.EndsAt == nil) != (want.EndsAt == nil):
-		out = append(out, fmt.Sprintf("EndsAt = %v, want %v", got.EndsAt, want.EndsAt))
-	case got.EndsAt != nil && !got.EndsAt.Equal(*want.EndsAt):
-		out = append(out, fmt.Sprintf("EndsAt = %v, want %v", *got.EndsAt, *want.EndsAt))
-	}
-	if !reflect.DeepEqual(got.Labels, want.Labels) {
-		out = append(out, fmt.Sprintf("Labels = %v, want %v", got.Labels, want.Labels))
-	}
-	if got.HasMigrations != want.HasMigrations {
-		out = append(out, fmt.Sprintf("HasMigrations = %v, want %v", got.HasMigrations, want.HasMigrations))
-	}
-	return out
-}
-
-func checkEvents(t *testing.T, got, want []ingest.Event) {
-	t.Helper()
-	if len(got) != len(want) {
-		t.Fatalf("got %d events, want %d: %+v", len(got), len(want), got)
-	}
-	for i := range want {
-		for _, d := range diff(got[i], want[i]) {
-			t.Errorf("event %d: %s", i, d)
-		}
-	}
-}
 
 var checkoutLabels = map[string]string{
 	"alertname": "CheckoutHighErrorRate", "service": "checkout", "env": "production", "severity": "critical",
@@ -101,7 +29,7 @@ func checkout(status, description string, start time.Time, end *time.Time) inges
 }
 
 func TestParse(t *testing.T) {
-	start := at("2024-03-11T09:14:05.123456789Z")
+	start := ingesttest.Time("2024-03-11T09:14:05.123456789Z")
 	cases := []struct {
 		file string
 		want []ingest.Event
@@ -109,13 +37,13 @@ func TestParse(t *testing.T) {
 		{"firing.json", []ingest.Event{checkout("firing", "12.4% of checkout requests failed over the last 5 minutes.", start, nil)}},
 		{"renotify.json", []ingest.Event{checkout("firing", "18.9% of checkout requests failed over the last 5 minutes.", start, nil)}},
 		{"resolved.json", []ingest.Event{checkout("resolved", "0.3% of checkout requests failed over the last 5 minutes.", start,
-			ptr(at("2024-03-11T09:52:35.5Z")))}},
-		{"refire.json", []ingest.Event{checkout("firing", "", at("2024-03-11T13:02:50.04Z"), nil)}},
+			ingesttest.Ptr(ingesttest.Time("2024-03-11T09:52:35.5Z")))}},
+		{"refire.json", []ingest.Event{checkout("firing", "", ingesttest.Time("2024-03-11T13:02:50.04Z"), nil)}},
 		{"grouped.json", []ingest.Event{
 			{
 				Kind: ingest.KindAlert, Source: Name, DedupKey: "0b1e0cbb2a3f1d77@2024-03-12T22:01:00Z", Status: "firing",
 				Title: "KubePodCrashLooping", Description: "Pod ledger/ledger-5c6b7-x2x9q restarted 6 times in 10 minutes.",
-				Severity: "warning", Service: "ledger", Environment: "staging", StartsAt: at("2024-03-12T22:01:00Z"),
+				Severity: "warning", Service: "ledger", Environment: "staging", StartsAt: ingesttest.Time("2024-03-12T22:01:00Z"),
 				URL: "http://prometheus.example.org:9090/graph?g0.expr=kube_pod_restarts",
 				Labels: map[string]string{"alertname": "KubePodCrashLooping", "app": "ledger", "environment": "staging",
 					"severity": "warning", "namespace": "ledger", "pod": "ledger-5c6b7-x2x9q"},
@@ -123,14 +51,14 @@ func TestParse(t *testing.T) {
 			{
 				Kind: ingest.KindAlert, Source: Name, DedupKey: "9d2e11f0a4c3b5e2@2024-03-12T22:03:30Z", Status: "firing",
 				Title: "search-api-0 is crash looping", Severity: "warning", Service: "kube-state-metrics",
-				StartsAt: at("2024-03-12T22:03:30Z"), URL: "http://alertmanager.example.org:9093",
+				StartsAt: ingesttest.Time("2024-03-12T22:03:30Z"), URL: "http://alertmanager.example.org:9093",
 				Labels: map[string]string{"alertname": "KubePodCrashLooping", "job": "kube-state-metrics", "severity": "warning",
 					"namespace": "search", "pod": "search-api-0"},
 			},
 			{
 				Kind: ingest.KindAlert, Source: Name, DedupKey: "71c4a9e0d3b2f815@2024-03-12T21:40:00Z", Status: "resolved",
 				Title: "billing-0 is crash looping", Description: "Recovered.", Severity: "warning", Service: "billing",
-				Environment: "production", StartsAt: at("2024-03-12T21:40:00Z"), EndsAt: ptr(at("2024-03-12T22:04:00Z")),
+				Environment: "production", StartsAt: ingesttest.Time("2024-03-12T21:40:00Z"), EndsAt: ingesttest.Ptr(ingesttest.Time("2024-03-12T22:04:00Z")),
 				URL: "http://prometheus.example.org:9090/graph?g0.expr=kube_pod_restarts",
 				Labels: map[string]string{"alertname": "KubePodCrashLooping", "service": "billing", "app": "billing-worker",
 					"env": "production", "environment": "prod-eu", "severity": "warning", "namespace": "billing", "pod": "billing-0"},
@@ -140,42 +68,35 @@ func TestParse(t *testing.T) {
 			{
 				// no labels, no status, no fingerprint, epoch seconds, null endsAt, unknown fields
 				Kind: ingest.KindAlert, Source: Name, DedupKey: "e3b0c44298fc1c149afbf4c8996fb924@2024-03-12T08:00:00Z",
-				Status: "firing", Title: "Labels went missing", StartsAt: at("2024-03-12T08:00:00Z"),
+				Status: "firing", Title: "Labels went missing", StartsAt: ingesttest.Time("2024-03-12T08:00:00Z"),
 			},
 			{
 				// upper-case status, numeric severity and labels, epoch ms as a string, endsAt on a firing alert
 				Kind: ingest.KindAlert, Source: Name, DedupKey: "12345@2024-03-12T08:00:00Z", Status: "firing",
-				Title: "DiskAlmostFull", Severity: "2", StartsAt: at("2024-03-12T08:00:00Z"),
+				Title: "DiskAlmostFull", Severity: "2", StartsAt: ingesttest.Time("2024-03-12T08:00:00Z"),
 				Labels: map[string]string{"alertname": "DiskAlmostFull", "severity": "2", "replicas": "3", "canary": "false", "service": "  "},
 			},
 			{
 				// no status: resolved from endsAt; zone offset; service from job
 				Kind: ingest.KindAlert, Source: Name,
 				DedupKey: ingest.LabelSetFingerprint(map[string]string{"alertname": "QueueStalled", "job": "worker"}) + "@2024-03-12T06:00:00Z",
-				Status:   "resolved", Title: "QueueStalled", Service: "worker", StartsAt: at("2024-03-12T06:00:00Z"),
-				EndsAt: ptr(at("2024-03-12T07:30:00Z")), Labels: map[string]string{"alertname": "QueueStalled", "job": "worker"},
+				Status:   "resolved", Title: "QueueStalled", Service: "worker", StartsAt: ingesttest.Time("2024-03-12T06:00:00Z"),
+				EndsAt: ingesttest.Ptr(ingesttest.Time("2024-03-12T07:30:00Z")), Labels: map[string]string{"alertname": "QueueStalled", "job": "worker"},
 			},
 			{
 				// resolved without startsAt: endsAt is the closest time
 				Kind: ingest.KindAlert, Source: Name, DedupKey: "aaaabbbbccccdddd@2024-03-12T07:30:00Z", Status: "resolved",
-				Title: "NoStart", StartsAt: at("2024-03-12T07:30:00Z"), EndsAt: ptr(at("2024-03-12T07:30:00Z")),
+				Title: "NoStart", StartsAt: ingesttest.Time("2024-03-12T07:30:00Z"), EndsAt: ingesttest.Ptr(ingesttest.Time("2024-03-12T07:30:00Z")),
 				Labels: map[string]string{"alertname": "NoStart"},
 			},
 		}},
 		{"test_notification.json", nil},
 	}
+	var run []ingesttest.Case
 	for _, c := range cases {
-		t.Run(c.file, func(t *testing.T) {
-			d, err := Parse(load(t, c.file), nil, ingest.Mapping{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d.ID != "" {
-				t.Errorf("ID = %q, want none", d.ID)
-			}
-			checkEvents(t, d.Events, c.want)
-		})
+		run = append(run, ingesttest.Case{Name: c.file, Body: ingesttest.Fixture(t, c.file), Want: ingest.Delivery{Events: c.want}})
 	}
+	ingesttest.RunCases(t, Parse, run)
 }
 
 func TestDerivedFingerprintIsStable(t *testing.T) {
@@ -196,7 +117,7 @@ func TestDerivedFingerprintIsStable(t *testing.T) {
 // the DedupKey; a later re-fire is a new event.
 func TestLifecycle(t *testing.T) {
 	key := func(file string) string {
-		d, err := Parse(load(t, file), nil, ingest.Mapping{})
+		d, err := Parse(ingesttest.Fixture(t, file), nil, ingest.Mapping{})
 		if err != nil || len(d.Events) != 1 {
 			t.Fatalf("%s: %v %+v", file, err, d)
 		}
@@ -239,17 +160,14 @@ func TestParseErrors(t *testing.T) {
 		{"endsAt bad", `{"alerts": [{"startsAt": "2024-03-12T08:00:00Z", "endsAt": "soon"}]}`, 0, "alerts[0].endsAt", "RFC 3339"},
 		{"generatorURL object", `{"alerts": [{"startsAt": "2024-03-12T08:00:00Z", "generatorURL": {}}]}`, 0, "alerts[0].generatorURL", "must be a string"},
 		{"fingerprint array", `{"alerts": [{"startsAt": "2024-03-12T08:00:00Z"}, {"startsAt": "2024-03-12T08:00:00Z", "fingerprint": ["a"]}]}`, 1, "alerts[1].fingerprint", "must be a string or a number"},
+		// The first wrong field in the order labels, annotations, status, startsAt, endsAt, generatorURL, fingerprint.
+		{"status and startsAt wrong", `{"alerts": [{"status": 1, "startsAt": "soon"}]}`, 0, "alerts[0].status", "must be a string"},
+		{"generatorURL and fingerprint wrong", `{"alerts": [{"startsAt": "2024-03-12T08:00:00Z", "generatorURL": 1, "fingerprint": {}}]}`, 0, "alerts[0].generatorURL", "must be a string"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := Parse([]byte(c.body), nil, ingest.Mapping{})
-			var ie *ingest.Error
-			if !errors.As(err, &ie) {
-				t.Fatalf("err = %v (%T), want *ingest.Error", err, err)
-			}
-			if ie.Index != c.index || ie.Field != c.field || !strings.Contains(ie.Msg, c.msg) {
-				t.Errorf("err = %+v, want index %d field %q msg containing %q", ie, c.index, c.field, c.msg)
-			}
+			ingesttest.CheckError(t, err, c.index, c.field, c.msg)
 		})
 	}
 }
@@ -281,7 +199,7 @@ func TestLongValuesBounded(t *testing.T) {
 		t.Error(err)
 	}
 	bounded := ingest.BoundLabelSet(map[string]string{"a": long}, nil)
-	if len(bounded["a"]) > ingest.LabelValueLimit || !strings.HasSuffix(bounded["a"], "…") {
+	if len(bounded["a"]) > ingest.MaxLabelValue || !strings.HasSuffix(bounded["a"], "…") {
 		t.Errorf("long value not cut: %d bytes", len(bounded["a"]))
 	}
 }
@@ -297,37 +215,12 @@ func TestApplyValidate(t *testing.T) {
 		Severities:    map[string]string{"2": ingest.SeverityHigh},
 		Environment:   "unknown-env",
 	}
-	got := map[string][]ingest.Event{}
-	for _, m := range []ingest.Mapping{{}, override} {
-		for _, file := range validFixtures {
-			d, err := Parse(load(t, file), nil, m)
-			if err != nil {
-				t.Fatalf("%s: %v", file, err)
-			}
-			for i := range d.Events {
-				ev := d.Events[i]
-				m.Apply(&ev)
-				if err := ingest.Validate(&ev, i); err != nil {
-					t.Errorf("%s event %d: %v", file, i, err)
-				}
-				if m.Environment != "" {
-					got[file] = append(got[file], ev)
-				}
-			}
-		}
-	}
-	check := func(file string, i int, service, severity, env string) {
-		t.Helper()
-		ev := got[file][i]
-		if ev.Service != service || ev.Severity != severity || ev.Environment != env {
-			t.Errorf("%s event %d: service %q severity %q env %q, want %q %q %q", file, i, ev.Service, ev.Severity, ev.Environment, service, severity, env)
-		}
-	}
-	check("firing.json", 0, "checkout-web", ingest.SeverityCritical, "production")
-	check("grouped.json", 0, "ledger-core", ingest.SeverityWarning, "staging") // namespace label wins over app, then renamed
-	check("grouped.json", 1, "search", ingest.SeverityWarning, "unknown-env")  // namespace over job; default environment
-	check("odd.json", 1, "", ingest.SeverityHigh, "unknown-env")               // numeric severity mapped
-	check("odd.json", 0, "", "", "unknown-env")
+	got := ingesttest.CheckFixturesValidate(t, Parse, validFixtures, nil, override)
+	got.Check(t, "firing.json", 0, "checkout-web", ingest.SeverityCritical, "production")
+	got.Check(t, "grouped.json", 0, "ledger-core", ingest.SeverityWarning, "staging") // namespace label wins over app, then renamed
+	got.Check(t, "grouped.json", 1, "search", ingest.SeverityWarning, "unknown-env")  // namespace over job; default environment
+	got.Check(t, "odd.json", 1, "", ingest.SeverityHigh, "unknown-env")               // numeric severity mapped
+	got.Check(t, "odd.json", 0, "", "", "unknown-env")
 }
 
 func TestInstructions(t *testing.T) {
@@ -367,49 +260,18 @@ func TestInstructions(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	entries, err := os.ReadDir("testdata")
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".json") {
-			f.Add(load(f, e.Name()))
-		}
-	}
+	ingesttest.AddFixtures(f)
 	for _, s := range []string{``, `{}`, `[]`, `null`, `{"alerts":[{}]}`, `{"alerts":[{"startsAt":-1,"endsAt":1e300}]}`,
 		`{"alerts":[{"startsAt":"2024-03-12T08:00:00Z","endsAt":"2024-03-12T07:00:00Z","status":"resolved"}]}`} {
 		f.Add([]byte(s))
 	}
-	mappings := []ingest.Mapping{{}, {ServiceLabels: []string{"namespace"}, Services: map[string]string{"checkout": "web"},
-		Severities: map[string]string{"2": "high"}, Environment: "prod"}}
+	props := ingesttest.Properties{
+		Mappings: []ingest.Mapping{{}, {ServiceLabels: []string{"namespace"}, Services: map[string]string{"checkout": "web"},
+			Severities: map[string]string{"2": "high"}, Environment: "prod"}},
+		Delivery: ingesttest.Identified(ingest.KindAlert, Name),
+	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		for _, m := range mappings {
-			d, err := Parse(body, nil, m)
-			if err != nil {
-				var ie *ingest.Error
-				if !errors.As(err, &ie) {
-					t.Fatalf("error is %T, not *ingest.Error: %v", err, err)
-				}
-				continue
-			}
-			again, _ := Parse(body, nil, m)
-			if !reflect.DeepEqual(d, again) {
-				t.Fatal("Parse is not deterministic")
-			}
-			for i := range d.Events {
-				ev := d.Events[i]
-				if ev.Source != Name || ev.Kind != ingest.KindAlert || ev.DedupKey == "" || ev.StartsAt.IsZero() {
-					t.Fatalf("event %d lacks identity: %+v", i, ev)
-				}
-				m.Apply(&ev)
-				if err := ingest.Validate(&ev, i); err != nil {
-					var ie *ingest.Error
-					if !errors.As(err, &ie) {
-						t.Fatalf("Validate error is %T: %v", err, err)
-					}
-				}
-			}
-		}
+		ingesttest.CheckParseProperties(t, Parse, body, nil, props)
 	})
 }
 

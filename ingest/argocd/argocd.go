@@ -157,7 +157,7 @@ var serviceKeys = []string{AnnotationService, "service"}
 // but it uses m.ServiceFrom(labels, conventionalKeys, fallback) to choose Service, and puts the
 // tool's raw severity/priority string in Event.Severity (the caller normalises it with the mapping).
 func Parse(body []byte, h http.Header, m ingest.Mapping) (ingest.Delivery, error) {
-	root, err := ingest.DecodeDeployBody(body, "an Argo CD notification rendered by Hindsight's "+TemplateName+" template")
+	root, err := ingest.DecodeObject(body, "an Argo CD notification rendered by Hindsight's "+TemplateName+" template")
 	if err != nil {
 		return ingest.Delivery{}, err
 	}
@@ -168,16 +168,15 @@ func Parse(body []byte, h http.Header, m ingest.Mapping) (ingest.Delivery, error
 	return ingest.Delivery{Events: []ingest.Event{ev}}, nil
 }
 
-func convert(root ingest.DeployObject, m ingest.Mapping) (ingest.Event, error) {
+func convert(root ingest.Object, m ingest.Mapping) (ingest.Event, error) {
 	var ev ingest.Event
-	f := map[string]string{}
-	for _, k := range []string{"hindsight_template", "app", "app_namespace", "project", "phase", "message", "operation_revision",
+	f, err := root.Strings("hindsight_template", "app", "app_namespace", "project", "phase", "message", "operation_revision",
 		"sync_result_revision", "sync_revision", "sync_status", "health_status", "repo_url", "target_revision",
-		"destination_server", "destination_name", "destination_namespace", "argocd_url"} {
-		v, err := root.String(k)
-		if err != nil {
-			return ev, err
-		}
+		"destination_server", "destination_name", "destination_namespace", "argocd_url")
+	if err != nil {
+		return ev, err
+	}
+	for k, v := range f {
 		f[k] = strings.TrimSpace(v)
 	}
 	app := f["app"]
@@ -205,7 +204,7 @@ func convert(root ingest.DeployObject, m ingest.Mapping) (ingest.Event, error) {
 			Msg: "is required (.app.status.operationState.phase): send the template only from the " + TriggerName + " trigger"}
 	default:
 		return ev, &ingest.Error{Index: -1, Field: "phase",
-			Msg: quote(phase) + " is not a sync operation phase (Running, Succeeded, Failed, Error, Terminating)"}
+			Msg: ingest.Quote(phase) + " is not a sync operation phase (Running, Succeeded, Failed, Error, Terminating)"}
 	}
 
 	started, err := root.Time("started_at")
@@ -237,31 +236,31 @@ func convert(root ingest.DeployObject, m ingest.Mapping) (ingest.Event, error) {
 		return ev, err
 	}
 
-	environment := firstNonEmpty(annotations[AnnotationEnvironment], appLabels["environment"], f["destination_namespace"])
+	environment := ingest.FirstNonEmpty(annotations[AnnotationEnvironment], appLabels["environment"], f["destination_namespace"])
 	commit := f["sync_result_revision"]
-	if commit == "" && ingest.DeployIsSHA(f["operation_revision"]) {
+	if commit == "" && ingest.IsSHA(f["operation_revision"]) {
 		commit = f["operation_revision"]
 	}
 	if commit == "" {
 		commit = f["sync_revision"]
 	}
 
-	labels := map[string]string{}
-	ingest.PutDeployLabel(labels, "argocd_app", app)
-	ingest.PutDeployLabel(labels, "argocd_project", f["project"])
-	ingest.PutDeployLabel(labels, "argocd_phase", phase)
-	ingest.PutDeployLabel(labels, "sync_status", f["sync_status"])
-	ingest.PutDeployLabel(labels, "health_status", f["health_status"])
-	ingest.PutDeployLabel(labels, "destination_namespace", f["destination_namespace"])
-	ingest.PutDeployLabel(labels, "destination_server", f["destination_server"])
-	ingest.PutDeployLabel(labels, "destination_name", f["destination_name"])
-	ingest.PutDeployLabel(labels, "repo_url", f["repo_url"])
-	ingest.PutDeployLabel(labels, "initiated_by", initiatedBy)
-	ingest.PutDeployLabel(labels, "app_namespace", f["app_namespace"])
+	labels := ingest.LabelBag{}
+	labels.Add("argocd_app", app)
+	labels.Add("argocd_project", f["project"])
+	labels.Add("argocd_phase", phase)
+	labels.Add("sync_status", f["sync_status"])
+	labels.Add("health_status", f["health_status"])
+	labels.Add("destination_namespace", f["destination_namespace"])
+	labels.Add("destination_server", f["destination_server"])
+	labels.Add("destination_name", f["destination_name"])
+	labels.Add("repo_url", f["repo_url"])
+	labels.Add("initiated_by", initiatedBy)
+	labels.Add("app_namespace", f["app_namespace"])
 	for _, k := range []string{AnnotationService, AnnotationEnvironment, AnnotationHasMigrations} {
-		ingest.PutDeployLabel(labels, k, strings.TrimSpace(annotations[k]))
+		labels.Add(k, strings.TrimSpace(annotations[k]))
 	}
-	ingest.PutDeployLabels(labels, appLabels)
+	labels.AddAll(appLabels)
 
 	url := ""
 	if base := strings.TrimRight(f["argocd_url"], "/"); base != "" {
@@ -271,7 +270,7 @@ func convert(root ingest.DeployObject, m ingest.Mapping) (ingest.Event, error) {
 	ev = ingest.Event{
 		Kind:        ingest.KindDeploy,
 		Source:      Name,
-		DedupKey:    ingest.DeployDedupKey(key),
+		DedupKey:    ingest.BoundDedupKey(key),
 		Status:      status,
 		Title:       ingest.DeployTitle(commit, app, environment),
 		Description: ingest.DeployDescription(f["message"]),
@@ -282,17 +281,17 @@ func convert(root ingest.DeployObject, m ingest.Mapping) (ingest.Event, error) {
 		Ref:         f["target_revision"],
 		URL:         url,
 		Labels:      labels,
-		HasMigrations: ingest.DeployFlagString(annotations[AnnotationHasMigrations]) ||
-			ingest.DeployFlagString(appLabels["has_migrations"]) || ingest.DeployFlagString(appLabels[AnnotationHasMigrations]),
+		HasMigrations: ingest.TruthyString(annotations[AnnotationHasMigrations]) ||
+			ingest.TruthyString(appLabels["has_migrations"]) || ingest.TruthyString(appLabels[AnnotationHasMigrations]),
 	}
 	if status != ingest.StatusInProgress && status != ingest.StatusPending {
-		ev.EndsAt = ingest.DeployEnd(start, finished)
+		ev.EndsAt = ingest.EndAfter(start, finished)
 	}
 	return ev, nil
 }
 
 // initiator reads initiated_by ({"username": ...} or {"automated": true}).
-func initiator(root ingest.DeployObject) (string, error) {
+func initiator(root ingest.Object) (string, error) {
 	by, ok, err := root.Object("initiated_by")
 	if err != nil || !ok {
 		return "", err
@@ -308,29 +307,10 @@ func initiator(root ingest.DeployObject) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if ingest.DeployFlagString(automated) {
+	if ingest.TruthyString(automated) {
 		return "automated", nil
 	}
 	return "", nil
-}
-
-// shellQuote quotes s for a POSIX shell.
-func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-func firstNonEmpty(values ...string) string {
-	for _, v := range values {
-		if v = strings.TrimSpace(v); v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
-func quote(s string) string {
-	b, _ := json.Marshal(ingest.Truncate(s, 80))
-	return string(b)
 }
 
 // Instructions: exact config to paste into the tool, filled in with hookURL and secret.
@@ -339,7 +319,7 @@ func Instructions(hookURL, secret string) ingest.Setup {
 	return ingest.Setup{
 		Steps: []string{
 			"Argo CD's notifications controller must be running (it ships with Argo CD 2.3 and later) in the argocd namespace.",
-			"Store the secret, which Argo CD sends as \"Authorization: Bearer <secret>\": kubectl -n argocd patch secret argocd-notifications-secret --type merge -p " + shellQuote(string(patch)),
+			"Store the secret, which Argo CD sends as \"Authorization: Bearer <secret>\": kubectl -n argocd patch secret argocd-notifications-secret --type merge -p " + ingest.ShellQuote(string(patch)),
 			"Save the configuration below as hindsight-notifications.yaml and merge it into the ConfigMap (existing services, templates and triggers are kept): kubectl -n argocd patch configmap argocd-notifications-cm --type merge --patch-file hindsight-notifications.yaml",
 			"For links back to Argo CD, set argocdUrl in the ConfigMap's context key (context: | argocdUrl: https://argocd.example.com) if it is not set yet.",
 			"Subscribe the Applications (or an AppProject, for all its apps) with the annotation " + Subscription + ": \"\" — e.g. kubectl -n argocd annotate application <app> " + Subscription + "=\"\"",

@@ -3,9 +3,7 @@ package argocd
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"flag"
-	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -17,18 +15,10 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"hindsight/ingest"
+	"hindsight/ingest/ingesttest"
 )
 
 var update = flag.Bool("update", false, "rewrite the rendered bodies in testdata from testdata/apps")
-
-func load(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 // funcs are the two Sprig functions the template uses, as Sprig defines them.
 var funcs = template.FuncMap{
@@ -83,7 +73,7 @@ var bodies = []struct {
 // shipped template renders from its Application; each is valid JSON.
 func TestTemplateRendersFixtures(t *testing.T) {
 	for _, b := range bodies {
-		got := render(t, TemplateBody, load(t, filepath.Join("apps", b.file)), b.context)
+		got := render(t, TemplateBody, ingesttest.Fixture(t, filepath.Join("apps", b.file)), b.context)
 		if !json.Valid(got) {
 			t.Fatalf("%s: rendered body is not JSON:\n%s", b.file, got)
 		}
@@ -93,39 +83,9 @@ func TestTemplateRendersFixtures(t *testing.T) {
 			}
 			continue
 		}
-		if want := load(t, b.file); !bytes.Equal(got, want) {
+		if want := ingesttest.Fixture(t, b.file); !bytes.Equal(got, want) {
 			t.Errorf("%s: rendered body differs from testdata (go test -update to rewrite):\n%s", b.file, got)
 		}
-	}
-}
-
-func at(s string) time.Time {
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		panic(err)
-	}
-	return t
-}
-
-func ptr(t time.Time) *time.Time { return &t }
-
-// assertEvent compares every field of an event.
-func assertEvent(t *testing.T, got, want ingest.Event) {
-	t.Helper()
-	if !got.StartsAt.Equal(want.StartsAt) {
-		t.Errorf("StartsAt = %v, want %v", got.StartsAt, want.StartsAt)
-	}
-	switch {
-	case (got.EndsAt == nil) != (want.EndsAt == nil):
-		t.Errorf("EndsAt = %v, want %v", got.EndsAt, want.EndsAt)
-	case got.EndsAt != nil && !got.EndsAt.Equal(*want.EndsAt):
-		t.Errorf("EndsAt = %v, want %v", *got.EndsAt, *want.EndsAt)
-	}
-	got.StartsAt, want.StartsAt, got.EndsAt, want.EndsAt = time.Time{}, time.Time{}, nil, nil
-	if !reflect.DeepEqual(got, want) {
-		gb, _ := json.MarshalIndent(got, "", "  ")
-		wb, _ := json.MarshalIndent(want, "", "  ")
-		t.Errorf("event differs\n got: %s\nwant: %s", gb, wb)
 	}
 }
 
@@ -135,7 +95,7 @@ func checkout(status, phase, sync, health, msg string, end *time.Time) ingest.Ev
 	return ingest.Event{
 		Kind: ingest.KindDeploy, Source: "argocd", DedupKey: "checkout@" + checkoutSHA + "@2024-06-03T12:30:00Z", Status: status,
 		Title: "Deploy e4d909c of checkout to production", Description: msg, Service: "checkout", Environment: "production",
-		StartsAt: at("2024-06-03T12:30:00Z"), EndsAt: end, Commit: checkoutSHA, Ref: "main",
+		StartsAt: ingesttest.Time("2024-06-03T12:30:00Z"), EndsAt: end, Commit: checkoutSHA, Ref: "main",
 		URL: "https://argocd.acme.example/applications/checkout",
 		Labels: map[string]string{"argocd_app": "checkout", "argocd_project": "shop", "argocd_phase": phase, "sync_status": sync,
 			"health_status": health, "destination_namespace": "shop-prod", "destination_server": "https://kubernetes.default.svc",
@@ -152,13 +112,13 @@ func TestParse(t *testing.T) {
 	}{
 		{"running.json", checkout(ingest.StatusInProgress, "Running", "OutOfSync", "Progressing", "one or more tasks are running", nil)},
 		{"succeeded.json", checkout(ingest.StatusSucceeded, "Succeeded", "Synced", "Healthy", "successfully synced (all tasks run)",
-			ptr(at("2024-06-03T12:31:42Z")))},
+			ingesttest.Ptr(ingesttest.Time("2024-06-03T12:31:42Z")))},
 		{"failed.json", ingest.Event{
 			Kind: ingest.KindDeploy, Source: "argocd", DedupKey: "inventory@HEAD@2024-06-04T09:00:00Z", Status: ingest.StatusFailed,
 			Title: "Deploy aaf4c61 of inventory to inventory",
 			Description: "one or more objects failed to apply, reason: Deployment.apps \"inventory\" is invalid: " +
 				"spec.template.spec.containers[0].image: Required value\n(retried 2 times).",
-			Service: "inventory", Environment: "inventory", StartsAt: at("2024-06-04T09:00:00Z"), EndsAt: ptr(at("2024-06-04T09:02:30Z")),
+			Service: "inventory", Environment: "inventory", StartsAt: ingesttest.Time("2024-06-04T09:00:00Z"), EndsAt: ingesttest.Ptr(ingesttest.Time("2024-06-04T09:02:30Z")),
 			Commit: "aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d", Ref: "HEAD", URL: "https://argocd.acme.example/applications/inventory",
 			Labels: map[string]string{"argocd_app": "inventory", "argocd_project": "default", "argocd_phase": "Failed",
 				"sync_status": "OutOfSync", "health_status": "Degraded", "destination_namespace": "inventory", "destination_name": "prod-eu",
@@ -167,7 +127,7 @@ func TestParse(t *testing.T) {
 		{"terminated.json", ingest.Event{
 			Kind: ingest.KindDeploy, Source: "argocd", DedupKey: "search@1b6453892473a467d07372d45eb05abc2031647a@2024-06-05T16:20:00Z",
 			Status: ingest.StatusCancelled, Title: "Deploy 1b64538 of search to staging-blue", Description: "Operation terminated",
-			Service: "search-backend", Environment: "staging-blue", StartsAt: at("2024-06-05T16:20:00Z"), EndsAt: ptr(at("2024-06-05T16:21:05Z")),
+			Service: "search-backend", Environment: "staging-blue", StartsAt: ingesttest.Time("2024-06-05T16:20:00Z"), EndsAt: ingesttest.Ptr(ingesttest.Time("2024-06-05T16:21:05Z")),
 			Commit: "1b6453892473a467d07372d45eb05abc2031647a", Ref: "v2.8.0", URL: "https://argocd.acme.example/applications/search",
 			Labels: map[string]string{"argocd_app": "search", "argocd_project": "platform", "argocd_phase": "Failed",
 				"sync_status": "OutOfSync", "health_status": "Healthy", "destination_namespace": "search",
@@ -179,7 +139,7 @@ func TestParse(t *testing.T) {
 		{"multisource_error.json", ingest.Event{
 			Kind: ingest.KindDeploy, Source: "argocd", DedupKey: "observability@@2024-06-06T01:00:00Z", Status: ingest.StatusFailed,
 			Title: "Deploy observability to monitoring", Description: "ComparisonError: failed to load target state",
-			Service: "observability", Environment: "monitoring", StartsAt: at("2024-06-06T01:00:00Z"), EndsAt: ptr(at("2024-06-06T01:00:03Z")),
+			Service: "observability", Environment: "monitoring", StartsAt: ingesttest.Time("2024-06-06T01:00:00Z"), EndsAt: ingesttest.Ptr(ingesttest.Time("2024-06-06T01:00:03Z")),
 			Labels: map[string]string{"argocd_app": "observability", "argocd_project": "sre", "argocd_phase": "Error",
 				"sync_status": "Unknown", "health_status": "Missing", "destination_namespace": "monitoring",
 				"destination_server": "https://kubernetes.default.svc", "initiated_by": "automated", "app_namespace": "team-sre"},
@@ -187,16 +147,12 @@ func TestParse(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
-			h := http.Header{}
-			h.Set("Authorization", "Bearer whatever")
-			d, err := Parse(load(t, c.file), h, ingest.Mapping{})
+			h := ingesttest.Headers("Authorization", "Bearer whatever")
+			d, err := Parse(ingesttest.Fixture(t, c.file), h, ingest.Mapping{})
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
-			if d.ID != "" || len(d.Events) != 1 {
-				t.Fatalf("delivery %q with %d events, want no id and 1 event", d.ID, len(d.Events))
-			}
-			assertEvent(t, d.Events[0], c.want)
+			ingesttest.CheckDelivery(t, d, ingest.Delivery{Events: []ingest.Event{c.want}})
 		})
 	}
 }
@@ -211,7 +167,7 @@ func TestOneSyncOneKey(t *testing.T) {
 		}
 		return d.Events[0].DedupKey
 	}
-	running, succeeded := load(t, "running.json"), load(t, "succeeded.json")
+	running, succeeded := ingesttest.Fixture(t, "running.json"), ingesttest.Fixture(t, "succeeded.json")
 	if key(running) != key(succeeded) || key(succeeded) != key(succeeded) {
 		t.Error("one sync has several dedup keys")
 	}
@@ -222,7 +178,7 @@ func TestOneSyncOneKey(t *testing.T) {
 }
 
 func TestPhases(t *testing.T) {
-	base := string(load(t, "succeeded.json"))
+	base := string(ingesttest.Fixture(t, "succeeded.json"))
 	for _, c := range []struct{ phase, message, want string }{
 		{"Running", "", ingest.StatusInProgress},
 		{"Succeeded", "", ingest.StatusSucceeded},
@@ -261,22 +217,22 @@ func TestOddBodies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	assertEvent(t, d.Events[0], ingest.Event{
+	ingesttest.CheckEvent(t, d.Events[0], ingest.Event{
 		Kind: ingest.KindDeploy, Source: "argocd", DedupKey: "billing@@2024-06-03T12:00:00Z", Status: ingest.StatusSucceeded,
 		Title: "Deploy v1.4.2 of billing to billing", Service: "billing", Environment: "billing",
-		StartsAt: at("2024-06-03T12:00:00Z"), EndsAt: ptr(at("2024-06-03T12:01:30Z")), Commit: "v1.4.2",
+		StartsAt: ingesttest.Time("2024-06-03T12:00:00Z"), EndsAt: ingesttest.Ptr(ingesttest.Time("2024-06-03T12:01:30Z")), Commit: "v1.4.2",
 		URL: "https://argocd.acme.example/applications/billing",
 		Labels: map[string]string{"argocd_app": "billing", "argocd_phase": "Succeeded", "destination_namespace": "billing",
 			"initiated_by": "automated", "replicas": "3", "canary": "false"},
 	})
 	// a finished notification without startedAt starts at finishedAt
 	d, err = Parse([]byte(`{"app": "a", "phase": "Failed", "finished_at": "2024-06-03T12:00:00Z"}`), nil, ingest.Mapping{})
-	if err != nil || !d.Events[0].StartsAt.Equal(at("2024-06-03T12:00:00Z")) || d.Events[0].EndsAt == nil {
+	if err != nil || !d.Events[0].StartsAt.Equal(ingesttest.Time("2024-06-03T12:00:00Z")) || d.Events[0].EndsAt == nil {
 		t.Errorf("%+v %v", d, err)
 	}
 	// finishedAt before startedAt is clamped
 	d, _ = Parse([]byte(`{"app": "a", "phase": "Failed", "started_at": "2024-06-03T12:00:00Z", "finished_at": "2024-06-03T11:00:00Z"}`), nil, ingest.Mapping{})
-	if !d.Events[0].EndsAt.Equal(at("2024-06-03T12:00:00Z")) {
+	if !d.Events[0].EndsAt.Equal(ingesttest.Time("2024-06-03T12:00:00Z")) {
 		t.Errorf("EndsAt = %v", d.Events[0].EndsAt)
 	}
 }
@@ -305,7 +261,7 @@ func TestHasMigrations(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
-	good := string(load(t, "running.json"))
+	good := string(ingesttest.Fixture(t, "running.json"))
 	cases := []struct{ name, body, field, msg string }{
 		{"malformed JSON", `{"app": "checkout",`, "", "malformed JSON"},
 		{"unrendered template", `{"app": {{toJson .app.metadata.name}}}`, "", "malformed JSON"},
@@ -326,56 +282,36 @@ func TestParseErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			d, err := Parse([]byte(c.body), nil, ingest.Mapping{})
-			var ie *ingest.Error
-			if !errors.As(err, &ie) {
-				t.Fatalf("err = %v (%T), want *ingest.Error; delivery %+v", err, err, d)
-			}
-			if ie.Field != c.field || ie.Index != -1 || !strings.Contains(ie.Msg, c.msg) {
-				t.Errorf("err = {%d %q %q}, want field %q and a message with %q", ie.Index, ie.Field, ie.Msg, c.field, c.msg)
-			}
+			_, err := Parse([]byte(c.body), nil, ingest.Mapping{})
+			ingesttest.CheckError(t, err, -1, c.field, c.msg)
 		})
 	}
 }
 
+var override = ingest.Mapping{
+	ServiceLabels: []string{"team"},
+	Services:      map[string]string{"payments": "payments-platform", "inventory": "stock"},
+	Severities:    map[string]string{"Failed": ingest.SeverityCritical},
+	Environment:   "fallback",
+}
+
 func TestFixturesValidate(t *testing.T) {
+	var files []string
 	for _, b := range bodies {
-		d, err := Parse(load(t, b.file), nil, ingest.Mapping{})
-		if err != nil {
-			t.Fatalf("%s: %v", b.file, err)
-		}
-		for i, ev := range d.Events {
-			var m ingest.Mapping
-			m.Apply(&ev)
-			if err := ingest.Validate(&ev, i); err != nil {
-				t.Errorf("%s event %d: %v", b.file, i, err)
-			}
+		files = append(files, b.file)
+	}
+	got := ingesttest.CheckFixturesValidate(t, Parse, files, nil, override)
+	for file, want := range map[string]string{"running.json": "payments-platform", "failed.json": "stock", "terminated.json": "search-backend"} {
+		ev := got[file][0]
+		if ev.Service != want || ev.Severity != "" || ev.Environment == "fallback" {
+			t.Errorf("%s: service %q severity %q env %q, want service %q", file, ev.Service, ev.Severity, ev.Environment, want)
 		}
 	}
 }
 
 func TestMappingOverride(t *testing.T) {
-	m := ingest.Mapping{
-		ServiceLabels: []string{"team"},
-		Services:      map[string]string{"payments": "payments-platform", "inventory": "stock"},
-		Severities:    map[string]string{"Failed": ingest.SeverityCritical},
-		Environment:   "fallback",
-	}
-	for file, want := range map[string]string{"running.json": "payments-platform", "failed.json": "stock", "terminated.json": "search-backend"} {
-		d, err := Parse(load(t, file), nil, m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ev := d.Events[0]
-		m.Apply(&ev)
-		if err := ingest.Validate(&ev, 0); err != nil {
-			t.Errorf("%s: %v", file, err)
-		}
-		if ev.Service != want || ev.Severity != "" || ev.Environment == "fallback" {
-			t.Errorf("%s: service %q severity %q env %q, want service %q", file, ev.Service, ev.Severity, ev.Environment, want)
-		}
-	}
 	// the mapping's default environment fills in when nothing names one
+	m := override
 	d, _ := Parse([]byte(`{"app": "a", "phase": "Running", "started_at": "2024-06-03T12:00:00Z"}`), nil, m)
 	ev := d.Events[0]
 	m.Apply(&ev)
@@ -420,7 +356,7 @@ func TestNotificationTemplate(t *testing.T) {
 	}
 	// the body as Argo CD reads it from the ConfigMap renders the fixtures
 	for _, b := range bodies {
-		if got := render(t, wh.Body, load(t, filepath.Join("apps", b.file)), b.context); !bytes.Equal(got, load(t, b.file)) {
+		if got := render(t, wh.Body, ingesttest.Fixture(t, filepath.Join("apps", b.file)), b.context); !bytes.Equal(got, ingesttest.Fixture(t, b.file)) {
 			t.Errorf("%s: the ConfigMap's body renders differently", b.file)
 		}
 	}
@@ -472,29 +408,11 @@ func TestInstructions(t *testing.T) {
 // are valid after Apply and Validate.
 func FuzzParse(f *testing.F) {
 	for _, b := range bodies {
-		f.Add(load(f, b.file))
+		f.Add(ingesttest.Fixture(f, b.file))
 	}
 	f.Add([]byte(`{"app": "a", "phase": "Terminating", "started_at": 1717416000, "labels": {"has_migrations": 1}}`))
 	f.Add([]byte(`{"app": "\u0000", "phase": "Failed", "finished_at": "2024-06-03T12:00:00Z", "annotations": {"hindsight.io/environment": "x"}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		d, err := Parse(body, nil, ingest.Mapping{})
-		if err != nil {
-			var ie *ingest.Error
-			if !errors.As(err, &ie) {
-				t.Fatalf("error %v is %T, not *ingest.Error", err, err)
-			}
-			return
-		}
-		for i, ev := range d.Events {
-			var m ingest.Mapping
-			m.Apply(&ev)
-			if err := ingest.Validate(&ev, i); err != nil {
-				var ie *ingest.Error
-				if !errors.As(err, &ie) {
-					t.Fatalf("validate error %v is %T", err, err)
-				}
-				t.Fatalf("parsed event does not validate: %v\n%+v", err, ev)
-			}
-		}
+		ingesttest.CheckParseProperties(t, Parse, body, nil, ingesttest.Properties{Valid: true})
 	})
 }

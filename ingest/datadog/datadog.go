@@ -89,7 +89,7 @@ const PayloadTemplate = `{
 }`
 
 // loose is a string, number or boolean.
-type loose = ingest.LooseString
+type loose = ingest.FlexString
 
 type payload struct {
 	ID              loose           `json:"id"`
@@ -121,10 +121,6 @@ var (
 	envKeys     = []string{"env", "environment"}
 )
 
-func fail(field, format string, args ...any) error {
-	return &ingest.Error{Index: -1, Field: field, Msg: fmt.Sprintf(format, args...)}
-}
-
 var unsubstituted = regexp.MustCompile(`^\$[A-Z][A-Z0-9_]*(\[[^\]]*\])?$`)
 
 // val is a template value, "" when Datadog left it empty, None or
@@ -150,15 +146,15 @@ func Parse(body []byte, h http.Header, m ingest.Mapping) (ingest.Delivery, error
 	}
 	date, err := ingest.ParseTimeStringAnyUnit(val(p.Date))
 	if err != nil {
-		return ingest.Delivery{}, fail("date", "must be a Unix timestamp ($DATE) or an RFC 3339 time: %s", ingest.Truncate(err.Error(), 120))
+		return ingest.Delivery{}, ingest.Errorf(-1, "date", "must be a Unix timestamp ($DATE) or an RFC 3339 time: %s", ingest.Truncate(err.Error(), 120))
 	}
 	updated, err := ingest.ParseTimeStringAnyUnit(val(p.LastUpdated))
 	if err != nil {
-		return ingest.Delivery{}, fail("last_updated", "must be a Unix timestamp ($LAST_UPDATED) or an RFC 3339 time: %s", ingest.Truncate(err.Error(), 120))
+		return ingest.Delivery{}, ingest.Errorf(-1, "last_updated", "must be a Unix timestamp ($LAST_UPDATED) or an RFC 3339 time: %s", ingest.Truncate(err.Error(), 120))
 	}
 	start := ingest.FirstNonZeroTime(date, updated)
 	if start.IsZero() {
-		return ingest.Delivery{}, fail("date", "is required: put \"date\": \"$DATE\" in the webhook payload")
+		return ingest.Delivery{}, ingest.Errorf(-1, "date", "is required: put \"date\": \"$DATE\" in the webhook payload")
 	}
 	rawTitle := ingest.FirstNonEmpty(val(p.AlertTitle), val(p.Title))
 	title := stripState(rawTitle)
@@ -167,17 +163,17 @@ func Parse(body []byte, h http.Header, m ingest.Mapping) (ingest.Delivery, error
 	var key string
 	switch {
 	case val(p.AlertCycleKey) != "":
-		key = ingest.BoundedDedupKey("cycle:", val(p.AlertCycleKey))
+		key = ingest.DedupKey("cycle:", val(p.AlertCycleKey))
 	case alertID != "" && scope != "":
-		key = ingest.BoundedDedupKey("monitor:", alertID+"/"+scope)
+		key = ingest.DedupKey("monitor:", alertID+"/"+scope)
 	case alertID != "":
-		key = ingest.BoundedDedupKey("monitor:", alertID)
+		key = ingest.DedupKey("monitor:", alertID)
 	case title != "":
-		key = ingest.BoundedDedupKey("title:", title)
+		key = ingest.DedupKey("title:", title)
 	case val(p.ID) != "":
-		key = ingest.BoundedDedupKey("event:", val(p.ID))
+		key = ingest.DedupKey("event:", val(p.ID))
 	default:
-		return ingest.Delivery{}, fail("alert_cycle_key", "is required: put \"alert_cycle_key\": \"$ALERT_CYCLE_KEY\" in the webhook payload")
+		return ingest.Delivery{}, ingest.Errorf(-1, "alert_cycle_key", "is required: put \"alert_cycle_key\": \"$ALERT_CYCLE_KEY\" in the webhook payload")
 	}
 
 	transition := val(p.AlertTransition)
@@ -216,10 +212,7 @@ func Parse(body []byte, h http.Header, m ingest.Mapping) (ingest.Delivery, error
 	for _, t := range tags {
 		labels.SetTag(t)
 	}
-	env := ""
-	for _, k := range envKeys {
-		env = ingest.FirstNonEmpty(env, labels[k])
-	}
+	env := ingest.FirstLabel(labels, envKeys...)
 	if title == "" {
 		title = "Datadog monitor " + ingest.FirstNonEmpty(alertID, val(p.ID))
 	}
@@ -250,7 +243,7 @@ func decode(body []byte, h http.Header) (payload, error) {
 	if strings.HasPrefix(ct, "application/x-www-form-urlencoded") || (trimmed != "" && trimmed[0] != '{' && strings.Contains(trimmed, "=")) {
 		form, err := url.ParseQuery(trimmed)
 		if err != nil {
-			return p, fail("", "the body is neither JSON nor a valid form: %s", ingest.Truncate(err.Error(), 120))
+			return p, ingest.Errorf(-1, "", "the body is neither JSON nor a valid form: %s", ingest.Truncate(err.Error(), 120))
 		}
 		obj := map[string]string{}
 		for k, vs := range form {
@@ -317,7 +310,7 @@ func tagList(raw json.RawMessage) ([]string, error) {
 	if strings.HasPrefix(s, "[") {
 		var list []loose
 		if err := json.Unmarshal(raw, &list); err != nil {
-			return nil, fail("tags", "must be a comma-separated string of tags")
+			return nil, ingest.Errorf(-1, "tags", "must be a comma-separated string of tags")
 		}
 		out := make([]string, 0, len(list))
 		for _, t := range list {
@@ -327,7 +320,7 @@ func tagList(raw json.RawMessage) ([]string, error) {
 	}
 	var str loose
 	if err := json.Unmarshal(raw, &str); err != nil {
-		return nil, fail("tags", "must be a comma-separated string of tags")
+		return nil, ingest.Errorf(-1, "tags", "must be a comma-separated string of tags")
 	}
 	return strings.Split(val(str), ","), nil
 }

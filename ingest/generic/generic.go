@@ -37,7 +37,6 @@ package generic
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -100,7 +99,7 @@ func parseEvents(body []byte, m ingest.Mapping) ([]ingest.Event, error) {
 	switch trimmed[0] {
 	case '[':
 		if err := json.Unmarshal(body, &raws); err != nil {
-			return nil, malformed(err)
+			return nil, ingest.MalformedJSON(err)
 		}
 		if len(raws) == 0 {
 			return nil, &ingest.Error{Index: -1, Msg: "no events: the array is empty"}
@@ -111,12 +110,12 @@ func parseEvents(body []byte, m ingest.Mapping) ([]ingest.Event, error) {
 	case '{':
 		var raw json.RawMessage
 		if err := json.Unmarshal(body, &raw); err != nil {
-			return nil, malformed(err)
+			return nil, ingest.MalformedJSON(err)
 		}
 		raws = []json.RawMessage{raw}
 	default:
 		if !json.Valid(body) {
-			return nil, malformed(json.Unmarshal(body, new(any)))
+			return nil, ingest.MalformedJSON(json.Unmarshal(body, new(any)))
 		}
 		return nil, &ingest.Error{Index: -1, Msg: "expected an event object or an array of events"}
 	}
@@ -131,22 +130,10 @@ func parseEvents(body []byte, m ingest.Mapping) ([]ingest.Event, error) {
 	return events, nil
 }
 
-func malformed(err error) error {
-	var syntax *json.SyntaxError
-	if errors.As(err, &syntax) {
-		return &ingest.Error{Index: -1, Msg: fmt.Sprintf("malformed JSON at byte %d: %s", syntax.Offset, syntax.Error())}
-	}
-	msg := "malformed JSON"
-	if err != nil {
-		msg += ": " + ingest.Truncate(err.Error(), 200)
-	}
-	return &ingest.Error{Index: -1, Msg: msg}
-}
-
 func parseItem(i int, raw json.RawMessage, m ingest.Mapping) (ingest.Event, error) {
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &obj); err != nil || obj == nil {
-		return ingest.Event{}, &ingest.Error{Index: i, Msg: "must be an event object, not " + kindOf(raw)}
+		return ingest.Event{}, &ingest.Error{Index: i, Msg: "must be an event object, not " + ingest.JSONType(raw)}
 	}
 	keys := make([]string, 0, len(obj))
 	for k := range obj {
@@ -211,9 +198,9 @@ func parseItem(i int, raw json.RawMessage, m ingest.Mapping) (ingest.Event, erro
 		Status:        strings.ToLower(text["status"]),
 		Title:         text["title"],
 		Description:   text["description"],
-		Severity:      firstNonEmpty(text["severity"], labels["severity"]),
+		Severity:      ingest.FirstNonEmpty(text["severity"], labels["severity"]),
 		Service:       m.ServiceFrom(labels, conventional, text["service"]),
-		Environment:   firstNonEmpty(text["environment"], labels["env"], labels["environment"]),
+		Environment:   ingest.FirstNonEmpty(text["environment"], labels["env"], labels["environment"]),
 		StartsAt:      startsAt,
 		Commit:        text["commit"],
 		Ref:           text["ref"],
@@ -225,7 +212,7 @@ func parseItem(i int, raw json.RawMessage, m ingest.Mapping) (ingest.Event, erro
 		ev.EndsAt = &endsAt
 	}
 	if ev.Title == "" {
-		ev.Title = ingest.Truncate(kind+" "+firstNonEmpty(ev.Service, ev.DedupKey), ingest.MaxTitle)
+		ev.Title = ingest.Truncate(kind+" "+ingest.FirstNonEmpty(ev.Service, ev.DedupKey), ingest.MaxTitle)
 	}
 	return ev, nil
 }
@@ -242,11 +229,11 @@ func decodeLabels(i int, raw json.RawMessage) (map[string]string, error) {
 		if strings.TrimSpace(k) == "" {
 			return nil, &ingest.Error{Index: i, Field: "labels", Msg: "has a label with an empty name"}
 		}
-		if len(k) > 128 {
-			return nil, &ingest.Error{Index: i, Field: "labels", Msg: fmt.Sprintf("label name %q… is longer than 128 bytes", ingest.Truncate(k, 40))}
+		if len(k) > ingest.MaxLabelName {
+			return nil, &ingest.Error{Index: i, Field: "labels", Msg: fmt.Sprintf("label name %q… is longer than %d bytes", ingest.Truncate(k, 40), ingest.MaxLabelName)}
 		}
-		if len(v) > ingest.LabelValueLimit {
-			return nil, &ingest.Error{Index: i, Field: "labels." + k, Msg: fmt.Sprintf("is longer than %d bytes", ingest.LabelValueLimit)}
+		if len(v) > ingest.MaxLabelValue {
+			return nil, &ingest.Error{Index: i, Field: "labels." + k, Msg: fmt.Sprintf("is longer than %d bytes", ingest.MaxLabelValue)}
 		}
 	}
 	if len(labels) == 0 {
@@ -262,7 +249,7 @@ func decodeBool(i int, field string, raw json.RawMessage) (bool, error) {
 	case "true":
 		return true, nil
 	}
-	return false, &ingest.Error{Index: i, Field: field, Msg: "must be true or false, not " + kindOf(raw)}
+	return false, &ingest.Error{Index: i, Field: field, Msg: "must be true or false, not " + ingest.JSONType(raw)}
 }
 
 func unknownField(i int, k string) error {
@@ -312,35 +299,6 @@ func distance(a, b string) int {
 	return prev[len(b)]
 }
 
-func kindOf(raw json.RawMessage) string {
-	s := strings.TrimSpace(string(raw))
-	switch {
-	case s == "":
-		return "nothing"
-	case s[0] == '"':
-		return "a string"
-	case s[0] == '{':
-		return "an object"
-	case s[0] == '[':
-		return "an array"
-	case s == "true" || s == "false":
-		return "a boolean"
-	case s == "null":
-		return "null"
-	default:
-		return "a number"
-	}
-}
-
-func firstNonEmpty(values ...string) string {
-	for _, v := range values {
-		if v = strings.TrimSpace(v); v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
 // Instructions: exact config to paste into the tool, filled in with hookURL and secret.
 func Instructions(hookURL, secret string) ingest.Setup {
 	config := fmt.Sprintf(`# Record a deploy from a CI job or script (bash). Post again with the same
@@ -366,7 +324,7 @@ curl -sS --fail-with-body -X POST %s \
   "labels": {"team": "payments"}
 }
 EOF
-`, shellQuote(hookURL), shellQuote("Authorization: Bearer "+secret))
+`, ingest.ShellQuote(hookURL), ingest.ShellQuote("Authorization: Bearer "+secret))
 	return ingest.Setup{
 		Steps: []string{
 			"POST Hindsight's event JSON to " + hookURL + " with the header 'Authorization: Bearer <secret>' (or basic auth with the secret as the password).",
@@ -378,9 +336,4 @@ EOF
 		Config:         config,
 		ConfigLanguage: "text",
 	}
-}
-
-// shellQuote quotes s for a POSIX shell.
-func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

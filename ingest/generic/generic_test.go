@@ -4,90 +4,20 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"hindsight/ingest"
+	"hindsight/ingest/ingesttest"
 )
-
-func load(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func at(s string) time.Time {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		panic(err)
-	}
-	return t.UTC()
-}
-
-func ptr(t time.Time) *time.Time { return &t }
-
-// diff lists the fields in which got differs from want.
-func diff(got, want ingest.Event) []string {
-	var out []string
-	str := func(name, g, w string) {
-		if g != w {
-			out = append(out, fmt.Sprintf("%s = %q, want %q", name, g, w))
-		}
-	}
-	str("Kind", got.Kind, want.Kind)
-	str("Source", got.Source, want.Source)
-	str("DedupKey", got.DedupKey, want.DedupKey)
-	str("Status", got.Status, want.Status)
-	str("Title", got.Title, want.Title)
-	str("Description", got.Description, want.Description)
-	str("Severity", got.Severity, want.Severity)
-	str("Service", got.Service, want.Service)
-	str("Environment", got.Environment, want.Environment)
-	str("Commit", got.Commit, want.Commit)
-	str("Ref", got.Ref, want.Ref)
-	str("URL", got.URL, want.URL)
-	if !got.StartsAt.Equal(want.StartsAt) {
-		out = append(out, fmt.Sprintf("StartsAt = %v, want %v", got.StartsAt, want.StartsAt))
-	}
-	switch {
-	case (got.EndsAt == nil) != (want.EndsAt == nil):
-		out = append(out, fmt.Sprintf("EndsAt = %v, want %v", got.EndsAt, want.EndsAt))
-	case got.EndsAt != nil && !got.EndsAt.Equal(*want.EndsAt):
-		out = append(out, fmt.Sprintf("EndsAt = %v, want %v", *got.EndsAt, *want.EndsAt))
-	}
-	if !reflect.DeepEqual(got.Labels, want.Labels) {
-		out = append(out, fmt.Sprintf("Labels = %v, want %v", got.Labels, want.Labels))
-	}
-	if got.HasMigrations != want.HasMigrations {
-		out = append(out, fmt.Sprintf("HasMigrations = %v, want %v", got.HasMigrations, want.HasMigrations))
-	}
-	return out
-}
-
-func checkEvents(t *testing.T, got, want []ingest.Event) {
-	t.Helper()
-	if len(got) != len(want) {
-		t.Fatalf("got %d events, want %d: %+v", len(got), len(want), got)
-	}
-	for i := range want {
-		for _, d := range diff(got[i], want[i]) {
-			t.Errorf("event %d: %s", i, d)
-		}
-	}
-}
 
 func apiDeploy(status, description string, end *time.Time, labels map[string]string) ingest.Event {
 	return ingest.Event{
 		Kind: ingest.KindDeploy, Source: "github-actions", DedupKey: "api-deploy-8841", Status: status,
 		Title: "Deploy api v2.14.0 to production", Description: description, Service: "api", Environment: "production",
-		StartsAt: at("2024-06-04T15:02:11Z"), EndsAt: end, Commit: "4e1d9c0b7a3f25e6d8c1b0a9f7e6d5c4b3a29180",
+		StartsAt: ingesttest.Time("2024-06-04T15:02:11Z"), EndsAt: end, Commit: "4e1d9c0b7a3f25e6d8c1b0a9f7e6d5c4b3a29180",
 		Ref: "refs/tags/v2.14.0", URL: "https://ci.example.com/acme/api/actions/runs/8841", Labels: labels, HasMigrations: true,
 	}
 }
@@ -98,36 +28,36 @@ func TestParse(t *testing.T) {
 		want []ingest.Event
 	}{
 		{"deploy.json", []ingest.Event{apiDeploy("succeeded", "Rolled out 12 pods; schema migration 0042_add_invoice_index applied.",
-			ptr(at("2024-06-04T15:09:47Z")), map[string]string{"team": "platform", "runner": "ubuntu-22.04"})}},
+			ingesttest.Ptr(ingesttest.Time("2024-06-04T15:09:47Z")), map[string]string{"team": "platform", "runner": "ubuntu-22.04"})}},
 		{"deploy_pending.json", []ingest.Event{apiDeploy("pending", "", nil, nil)}},
 		{"batch.json", []ingest.Event{
 			{
 				// numeric dedup_key and severity; the explicit severity wins over the label; service from app
 				Kind: ingest.KindAlert, Source: "cron-watchdog", DedupKey: "917", Status: "firing",
 				Title: "Nightly invoice export missed", Severity: "1", Service: "billing", Environment: "production",
-				StartsAt: at("2024-06-05T00:00:00Z"),
+				StartsAt: ingesttest.Time("2024-06-05T00:00:00Z"),
 				Labels:   map[string]string{"app": "billing", "env": "production", "severity": "low"},
 			},
 			{
 				// the same alert, resolved: epoch milliseconds as a string, epoch seconds; status left to Validate
 				Kind: ingest.KindAlert, Source: "cron-watchdog", DedupKey: "917", Title: "Nightly invoice export missed",
-				StartsAt: at("2024-06-05T00:00:00Z"), EndsAt: ptr(at("2024-06-05T01:00:00Z")),
+				StartsAt: ingesttest.Time("2024-06-05T00:00:00Z"), EndsAt: ingesttest.Ptr(ingesttest.Time("2024-06-05T01:00:00Z")),
 			},
 			{
 				// kind in any case; nulls; zone offset; service and environment from labels
 				Kind: ingest.KindChange, Source: "terraform", DedupKey: "tf-run-2231", Title: "Raised RDS max_connections to 800",
-				Service: "db", Environment: "staging", StartsAt: at("2024-06-05T00:10:00Z"),
+				Service: "db", Environment: "staging", StartsAt: ingesttest.Time("2024-06-05T00:10:00Z"),
 				Labels: map[string]string{"service": "db", "environment": "staging"},
 			},
 			{
 				// no title: kind and service
 				Kind: ingest.KindNote, Source: "oncall", DedupKey: "note-55", Title: "note api", Service: "api",
-				StartsAt: at("2024-06-05T08:00:00Z"),
+				StartsAt: ingesttest.Time("2024-06-05T08:00:00Z"),
 			},
 			{
 				// has_migrations from the label; status in any case; title from kind and service
 				Kind: ingest.KindDeploy, Source: "deploy.sh", DedupKey: "worker-rel-77", Status: "in_progress", Title: "deploy worker",
-				Service: "worker", StartsAt: at("2024-06-05T09:30:00.25Z"),
+				Service: "worker", StartsAt: ingesttest.Time("2024-06-05T09:30:00.25Z"),
 				Labels: map[string]string{"has_migrations": "TRUE", "app": "worker"}, HasMigrations: true,
 			},
 		}},
@@ -136,19 +66,19 @@ func TestParse(t *testing.T) {
 		t.Run(c.file, func(t *testing.T) {
 			h := http.Header{}
 			h.Set("Idempotency-Key", "  run-8841-attempt-2 ")
-			d, err := Parse(load(t, c.file), h, ingest.Mapping{})
+			d, err := Parse(ingesttest.Fixture(t, c.file), h, ingest.Mapping{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if d.ID != "run-8841-attempt-2" {
 				t.Errorf("ID = %q", d.ID)
 			}
-			checkEvents(t, d.Events, c.want)
-			events, err := ParseEvents(load(t, c.file))
+			ingesttest.CheckEvents(t, d.Events, c.want)
+			events, err := ParseEvents(ingesttest.Fixture(t, c.file))
 			if err != nil || !reflect.DeepEqual(events, d.Events) {
 				t.Errorf("ParseEvents differs from Parse: %v", err)
 			}
-			if d, _ := Parse(load(t, c.file), nil, ingest.Mapping{}); d.ID != "" {
+			if d, _ := Parse(ingesttest.Fixture(t, c.file), nil, ingest.Mapping{}); d.ID != "" {
 				t.Errorf("ID without header = %q", d.ID)
 			}
 		})
@@ -159,7 +89,7 @@ func TestParse(t *testing.T) {
 func TestDeployLifecycle(t *testing.T) {
 	var keys []string
 	for _, f := range []string{"deploy_pending.json", "deploy.json"} {
-		events, err := ParseEvents(load(t, f))
+		events, err := ParseEvents(ingesttest.Fixture(t, f))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -215,7 +145,7 @@ func TestParseErrors(t *testing.T) {
 		{"label null", item(`, "labels": {"team": null}`), 0, "labels.team", "must be a string, not null"},
 		{"label bool", item(`, "labels": {"has_migrations": true}`), 0, "labels.has_migrations", "must be a string, not a boolean"},
 		{"too many labels", item(`, "labels": {` + strings.Join(labels, ", ") + `}`), 0, "labels", "at most 64"},
-		{"label too long", item(`, "labels": {"stack": "` + strings.Repeat("x", ingest.LabelValueLimit+1) + `"}`), 0, "labels.stack", "longer than 1024"},
+		{"label too long", item(`, "labels": {"stack": "` + strings.Repeat("x", ingest.MaxLabelValue+1) + `"}`), 0, "labels.stack", "longer than 1024"},
 		{"label empty name", item(`, "labels": {"": "x"}`), 0, "labels", "empty name"},
 		{"has_migrations string", item(`, "has_migrations": "yes"`), 0, "has_migrations", "must be true or false, not a string"},
 		{"has_migrations number", item(`, "has_migrations": 1`), 0, "has_migrations", "must be true or false, not a number"},
@@ -223,13 +153,7 @@ func TestParseErrors(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := Parse([]byte(c.body), nil, ingest.Mapping{})
-			var ie *ingest.Error
-			if !errors.As(err, &ie) {
-				t.Fatalf("err = %v (%T), want *ingest.Error", err, err)
-			}
-			if ie.Index != c.index || ie.Field != c.field || !strings.Contains(ie.Msg, c.msg) {
-				t.Errorf("err = %+v, want index %d field %q msg containing %q", ie, c.index, c.field, c.msg)
-			}
+			ingesttest.CheckError(t, err, c.index, c.field, c.msg)
 		})
 	}
 }
@@ -280,25 +204,7 @@ func TestApplyValidate(t *testing.T) {
 		Severities:    map[string]string{"1": ingest.SeverityCritical},
 		Environment:   "staging",
 	}
-	got := map[string][]ingest.Event{}
-	for _, m := range []ingest.Mapping{{}, override} {
-		for _, file := range validFixtures {
-			d, err := Parse(load(t, file), nil, m)
-			if err != nil {
-				t.Fatalf("%s: %v", file, err)
-			}
-			for i := range d.Events {
-				ev := d.Events[i]
-				m.Apply(&ev)
-				if err := ingest.Validate(&ev, i); err != nil {
-					t.Errorf("%s event %d: %v", file, i, err)
-				}
-				if m.Environment != "" {
-					got[file] = append(got[file], ev)
-				}
-			}
-		}
-	}
+	got := ingesttest.CheckFixturesValidate(t, Parse, validFixtures, nil, override)
 	check := func(file string, i int, service, severity, env, status string) {
 		t.Helper()
 		ev := got[file][i]
@@ -338,51 +244,28 @@ func TestInstructions(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	entries, err := os.ReadDir("testdata")
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".json") {
-			f.Add(load(f, e.Name()))
-		}
-	}
+	ingesttest.AddFixtures(f)
 	for _, s := range []string{``, `{}`, `[]`, `[{}]`, `null`, `{"kind":"alert","source":"x","dedup_key":"k","starts_at":1,"ends_at":0.5}`,
 		`{"kind":"deploy","source":"x","dedup_key":1e400,"starts_at":"2024-06-05T08:00:00Z"}`} {
 		f.Add([]byte(s))
 	}
-	mappings := []ingest.Mapping{{}, {ServiceLabels: []string{"team"}, Services: map[string]string{"api": "web"},
-		Severities: map[string]string{"1": "critical"}, Environment: "prod"}}
-	f.Fuzz(func(t *testing.T, body []byte) {
-		for _, m := range mappings {
-			d, err := Parse(body, nil, m)
-			if err != nil {
-				var ie *ingest.Error
-				if !errors.As(err, &ie) {
-					t.Fatalf("error is %T, not *ingest.Error: %v", err, err)
-				}
-				continue
-			}
-			again, _ := Parse(body, nil, m)
-			if !reflect.DeepEqual(d, again) {
-				t.Fatal("Parse is not deterministic")
-			}
+	identified := ingesttest.Identified("", "")
+	props := ingesttest.Properties{
+		Mappings: []ingest.Mapping{{}, {ServiceLabels: []string{"team"}, Services: map[string]string{"api": "web"},
+			Severities: map[string]string{"1": "critical"}, Environment: "prod"}},
+		Delivery: func(t testing.TB, d ingest.Delivery) {
 			if len(d.Events) == 0 || len(d.Events) > MaxBatch {
 				t.Fatalf("%d events without an error", len(d.Events))
 			}
-			for i := range d.Events {
-				ev := d.Events[i]
-				if ev.Source == "" || ev.Kind == "" || ev.DedupKey == "" || ev.StartsAt.IsZero() || ev.Title == "" {
-					t.Fatalf("event %d lacks a required field: %+v", i, ev)
-				}
-				m.Apply(&ev)
-				if err := ingest.Validate(&ev, i); err != nil {
-					var ie *ingest.Error
-					if !errors.As(err, &ie) {
-						t.Fatalf("Validate error is %T: %v", err, err)
-					}
+			identified(t, d)
+			for i, ev := range d.Events {
+				if ev.Title == "" {
+					t.Fatalf("event %d lacks a title: %+v", i, ev)
 				}
 			}
-		}
+		},
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		ingesttest.CheckParseProperties(t, Parse, body, nil, props)
 	})
 }

@@ -88,10 +88,10 @@ func Parse(body []byte, h http.Header, m ingest.Mapping) (ingest.Delivery, error
 			Msg: "is missing: this endpoint takes GitHub webhook deliveries of the Deployments and Deployment statuses events"}
 	default:
 		return ingest.Delivery{}, &ingest.Error{Index: -1, Field: EventHeader,
-			Msg: "event " + quote(event) + " is not supported: in the webhook's settings choose \"Let me select individual events\" and select only Deployments and Deployment statuses"}
+			Msg: "event " + ingest.Quote(event) + " is not supported: in the webhook's settings choose \"Let me select individual events\" and select only Deployments and Deployment statuses"}
 	}
 	id := strings.TrimSpace(h.Get(DeliveryHeader))
-	root, err := ingest.DecodeDeployBody(formPayload(body, h), "a GitHub "+event+" event")
+	root, err := ingest.DecodeObject(formPayload(body, h), "a GitHub "+event+" event")
 	if err != nil {
 		return ingest.Delivery{}, err
 	}
@@ -122,7 +122,7 @@ func formPayload(body []byte, h http.Header) []byte {
 
 // convert turns a deployment or deployment_status event into an Event; skip
 // is true for states that are no outcome of the deploy (inactive).
-func convert(event string, root ingest.DeployObject, m ingest.Mapping) (ev ingest.Event, skip bool, err error) {
+func convert(event string, root ingest.Object, m ingest.Mapping) (ev ingest.Event, skip bool, err error) {
 	dep, ok, err := root.Object("deployment")
 	if err != nil {
 		return ev, false, err
@@ -148,7 +148,7 @@ func convert(event string, root ingest.DeployObject, m ingest.Mapping) (ev inges
 	if strings.TrimSpace(depID) == "" {
 		return ev, false, &ingest.Error{Index: -1, Field: dep.Path("id"), Msg: "is required: it identifies the deployment across its statuses"}
 	}
-	d, err := readStrings(dep, "sha", "ref", "task", "environment", "original_environment", "description")
+	d, err := dep.Strings("sha", "ref", "task", "environment", "original_environment", "description")
 	if err != nil {
 		return ev, false, err
 	}
@@ -160,7 +160,7 @@ func convert(event string, root ingest.DeployObject, m ingest.Mapping) (ev inges
 	state, rawState := ingest.StatusPending, ""
 	var s map[string]string
 	if hasStatus {
-		if s, err = readStrings(status, "state", "environment", "description", "log_url", "target_url", "environment_url"); err != nil {
+		if s, err = status.Strings("state", "environment", "description", "log_url", "target_url", "environment_url"); err != nil {
 			return ev, false, err
 		}
 		rawState = strings.ToLower(strings.TrimSpace(s["state"]))
@@ -179,7 +179,7 @@ func convert(event string, root ingest.DeployObject, m ingest.Mapping) (ev inges
 			return ev, false, &ingest.Error{Index: -1, Field: status.Path("state"), Msg: "is required"}
 		default:
 			return ev, false, &ingest.Error{Index: -1, Field: status.Path("state"),
-				Msg: quote(rawState) + " is not a deployment state (error, failure, inactive, in_progress, queued, pending, success)"}
+				Msg: ingest.Quote(rawState) + " is not a deployment state (error, failure, inactive, in_progress, queued, pending, success)"}
 		}
 	}
 
@@ -187,7 +187,7 @@ func convert(event string, root ingest.DeployObject, m ingest.Mapping) (ev inges
 	if err != nil {
 		return ev, false, err
 	}
-	r, err := readStrings(repo, "full_name", "name", "html_url")
+	r, err := repo.Strings("full_name", "name", "html_url")
 	if err != nil {
 		return ev, false, err
 	}
@@ -208,27 +208,27 @@ func convert(event string, root ingest.DeployObject, m ingest.Mapping) (ev inges
 		environment = strings.TrimSpace(d["environment"])
 	}
 
-	labels := map[string]string{}
-	ingest.PutDeployLabel(labels, "repository", fullName)
-	ingest.PutDeployLabel(labels, "task", d["task"])
-	ingest.PutDeployLabel(labels, "creator", creator)
-	ingest.PutDeployLabel(labels, "github_state", rawState)
-	ingest.PutDeployLabel(labels, "environment_url", s["environment_url"])
+	labels := ingest.LabelBag{}
+	labels.Add("repository", fullName)
+	labels.Add("task", d["task"])
+	labels.Add("creator", creator)
+	labels.Add("github_state", rawState)
+	labels.Add("environment_url", s["environment_url"])
 	if orig := strings.TrimSpace(d["original_environment"]); orig != "" && orig != environment {
-		ingest.PutDeployLabel(labels, "original_environment", orig)
+		labels.Add("original_environment", orig)
 	}
-	ingest.PutDeployLabels(labels, payload)
-	if ingest.DeployFlagString(labels["has_migrations"]) {
+	labels.AddAll(payload)
+	if ingest.TruthyString(labels["has_migrations"]) {
 		hasMigrations = true
 	}
 
-	link := firstNonEmpty(s["log_url"], s["target_url"], r["html_url"])
+	link := ingest.FirstNonEmpty(s["log_url"], s["target_url"], r["html_url"])
 	ev = ingest.Event{
 		Kind:          ingest.KindDeploy,
 		Source:        Name,
-		DedupKey:      ingest.DeployDedupKey("deployment:" + strings.TrimSpace(depID)),
+		DedupKey:      ingest.BoundDedupKey("deployment:" + strings.TrimSpace(depID)),
 		Status:        state,
-		Title:         ingest.DeployTitle(firstNonEmpty(d["sha"], d["ref"]), fullName, environment),
+		Title:         ingest.DeployTitle(ingest.FirstNonEmpty(d["sha"], d["ref"]), fullName, environment),
 		Description:   ingest.DeployDescription(d["description"], s["description"]),
 		Service:       ingest.DeployService(m, labels, serviceKeys, r["name"], fullName),
 		Environment:   environment,
@@ -239,20 +239,18 @@ func convert(event string, root ingest.DeployObject, m ingest.Mapping) (ev inges
 		HasMigrations: hasMigrations,
 	}
 	if state == ingest.StatusSucceeded || state == ingest.StatusFailed {
-		ev.EndsAt = ingest.DeployEnd(start, end)
+		ev.EndsAt = ingest.EndAfter(start, end)
 	}
-	if len(labels) > 0 {
-		ev.Labels = labels
-	}
+	ev.Labels = labels.Map()
 	return ev, false, nil
 }
 
 // times reads when the deployment started (deployment.created_at, else the
 // first other time the payload has) and when its status was set.
-func times(dep, status ingest.DeployObject, hasStatus bool) (start, end time.Time, err error) {
+func times(dep, status ingest.Object, hasStatus bool) (start, end time.Time, err error) {
 	var candidates []time.Time
 	for _, f := range []struct {
-		obj ingest.DeployObject
+		obj ingest.Object
 		key string
 		use bool
 	}{{dep, "created_at", true}, {dep, "updated_at", true}, {status, "created_at", hasStatus}, {status, "updated_at", hasStatus}} {
@@ -299,48 +297,21 @@ func readPayload(raw json.RawMessage) (labels map[string]string, hasMigrations b
 	if !strings.HasPrefix(s, "{") {
 		return nil, false
 	}
-	obj, err := ingest.DecodeDeployBody([]byte(s), "a deployment payload")
+	obj, err := ingest.DecodeObject([]byte(s), "a deployment payload")
 	if err != nil {
 		return nil, false
 	}
-	hasMigrations = ingest.DeployFlag(obj.Raw("has_migrations")) || ingest.DeployFlag(obj.Raw("migrations"))
+	hasMigrations = ingest.Truthy(obj.Raw("has_migrations")) || ingest.Truthy(obj.Raw("migrations"))
 	return obj.Scalars(), hasMigrations
 }
 
-// readStrings reads string fields of obj into a map (absent ones are "").
-func readStrings(obj ingest.DeployObject, keys ...string) (map[string]string, error) {
-	out := make(map[string]string, len(keys))
-	for _, k := range keys {
-		v, err := obj.String(k)
-		if err != nil {
-			return nil, err
-		}
-		out[k] = v
-	}
-	return out, nil
-}
-
 // login reads a user object's login.
-func login(obj ingest.DeployObject, key string) (string, error) {
+func login(obj ingest.Object, key string) (string, error) {
 	user, ok, err := obj.Object(key)
 	if err != nil || !ok {
 		return "", err
 	}
 	return user.String("login")
-}
-
-func firstNonEmpty(values ...string) string {
-	for _, v := range values {
-		if strings.TrimSpace(v) != "" {
-			return v
-		}
-	}
-	return ""
-}
-
-func quote(s string) string {
-	b, _ := json.Marshal(ingest.Truncate(s, 80))
-	return string(b)
 }
 
 // Verify checks the tool's own signature or token header; nil when valid,

@@ -3,69 +3,20 @@ package github
 import (
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"hindsight/ingest"
+	"hindsight/ingest/ingesttest"
 )
 
-func load(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func headers(event, delivery string) http.Header {
-	h := http.Header{}
-	h.Set("Content-Type", "application/json")
-	h.Set("User-Agent", "GitHub-Hookshot/4b1d2e7")
-	if event != "" {
-		h.Set(EventHeader, event)
-	}
-	if delivery != "" {
-		h.Set(DeliveryHeader, delivery)
-	}
-	return h
-}
-
-func at(s string) time.Time {
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		panic(err)
-	}
-	return t
-}
-
-func ptr(t time.Time) *time.Time { return &t }
-
-// assertEvent compares every field of an event.
-func assertEvent(t *testing.T, got, want ingest.Event) {
-	t.Helper()
-	if !got.StartsAt.Equal(want.StartsAt) {
-		t.Errorf("StartsAt = %v, want %v", got.StartsAt, want.StartsAt)
-	}
-	switch {
-	case (got.EndsAt == nil) != (want.EndsAt == nil):
-		t.Errorf("EndsAt = %v, want %v", got.EndsAt, want.EndsAt)
-	case got.EndsAt != nil && !got.EndsAt.Equal(*want.EndsAt):
-		t.Errorf("EndsAt = %v, want %v", *got.EndsAt, *want.EndsAt)
-	}
-	got.StartsAt, want.StartsAt, got.EndsAt, want.EndsAt = time.Time{}, time.Time{}, nil, nil
-	if !reflect.DeepEqual(got, want) {
-		gb, _ := json.MarshalIndent(got, "", "  ")
-		wb, _ := json.MarshalIndent(want, "", "  ")
-		t.Errorf("event differs\n got: %s\nwant: %s", gb, wb)
-	}
+	return ingesttest.Headers("Content-Type", "application/json", "User-Agent", "GitHub-Hookshot/4b1d2e7",
+		EventHeader, event, DeliveryHeader, delivery)
 }
 
 const (
@@ -87,7 +38,7 @@ func storefront(status, url, description string, end *time.Time, extra map[strin
 		Kind: ingest.KindDeploy, Source: "github", DedupKey: "deployment:981234567", Status: status,
 		Title:       "Deploy 5d41402 of northwind/storefront to production",
 		Description: description, Service: "storefront", Environment: "production",
-		StartsAt: at("2024-03-12T09:15:04Z"), EndsAt: end, Commit: storefrontSHA, Ref: "main", URL: url,
+		StartsAt: ingesttest.Time("2024-03-12T09:15:04Z"), EndsAt: end, Commit: storefrontSHA, Ref: "main", URL: url,
 		Labels: storefrontLabels(extra), HasMigrations: true,
 	}
 }
@@ -104,12 +55,12 @@ func TestParse(t *testing.T) {
 				map[string]string{"github_state": "in_progress"})}},
 		{"status success ends at the status's updated_at", "status_success.json", "deployment_status", "d-3",
 			[]ingest.Event{storefront(ingest.StatusSucceeded, runLog, "Release 2024.03.2\n\nDeployed 2024.03.2",
-				ptr(at("2024-03-12T09:21:47Z")), map[string]string{"github_state": "success"})}},
+				ingesttest.Ptr(ingesttest.Time("2024-03-12T09:21:47Z")), map[string]string{"github_state": "success"})}},
 		{"status failure, payload as a JSON string, service from payload", "status_failure.json", "deployment_status", "d-4",
 			[]ingest.Event{{
 				Kind: ingest.KindDeploy, Source: "github", DedupKey: "deployment:981234999", Status: ingest.StatusFailed,
 				Title: "Deploy 9f86d08 of northwind/storefront to staging", Service: "checkout-api", Environment: "staging",
-				StartsAt: at("2024-03-13T13:58:00Z"), EndsAt: ptr(at("2024-03-13T14:02:11Z")),
+				StartsAt: ingesttest.Time("2024-03-13T13:58:00Z"), EndsAt: ingesttest.Ptr(ingesttest.Time("2024-03-13T14:02:11Z")),
 				Commit: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b", Ref: "refs/tags/v4.1.0", URL: "https://ci.northwind.example/jobs/7781",
 				Labels: map[string]string{"repository": "northwind/storefront", "task": "deploy:migrations", "creator": "deploybot",
 					"github_state": "failure", "service": "checkout-api"},
@@ -120,7 +71,7 @@ func TestParse(t *testing.T) {
 				Kind: ingest.KindDeploy, Source: "github", DedupKey: "deployment:981235100", Status: ingest.StatusFailed,
 				Title: "Deploy release/4.2 of northwind/storefront to production-eu", Description: "Helm upgrade timed out",
 				Service: "storefront", Environment: "production-eu",
-				StartsAt: at("2024-03-14T07:59:30Z"), EndsAt: ptr(at("2024-03-14T07:59:30Z")),
+				StartsAt: ingesttest.Time("2024-03-14T07:59:30Z"), EndsAt: ingesttest.Ptr(ingesttest.Time("2024-03-14T07:59:30Z")),
 				Ref: "release/4.2", URL: "https://ci.northwind.example/jobs/7790/log",
 				Labels: map[string]string{"repository": "northwind/storefront", "task": "deploy", "github_state": "error",
 					"environment_url": "https://eu.shop.northwind.example", "original_environment": "production"},
@@ -129,32 +80,24 @@ func TestParse(t *testing.T) {
 			[]ingest.Event{{
 				Kind: ingest.KindDeploy, Source: "github", DedupKey: "deployment:77", Status: ingest.StatusPending,
 				Title: "Deploy 0123456 of search-svc to qa", Service: "search-svc", Environment: "qa",
-				StartsAt: at("2024-03-15T10:53:20Z"), Commit: "0123456789abcdef0123456789abcdef01234567", Ref: "feature/search",
+				StartsAt: ingesttest.Time("2024-03-15T10:53:20Z"), Commit: "0123456789abcdef0123456789abcdef01234567", Ref: "feature/search",
 				URL: "https://github.example.com/retail/search-svc", Labels: map[string]string{"repository": "search-svc", "task": "deploy"},
 			}}},
 		{"inactive is acknowledged without events", "status_inactive.json", "deployment_status", "d-7", nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			d, err := Parse(load(t, c.file), headers(c.event, c.delivery), ingest.Mapping{})
+			d, err := Parse(ingesttest.Fixture(t, c.file), headers(c.event, c.delivery), ingest.Mapping{})
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
-			if d.ID != c.delivery {
-				t.Errorf("ID = %q, want %q", d.ID, c.delivery)
-			}
-			if len(d.Events) != len(c.want) {
-				t.Fatalf("%d events, want %d", len(d.Events), len(c.want))
-			}
-			for i := range c.want {
-				assertEvent(t, d.Events[i], c.want[i])
-			}
+			ingesttest.CheckDelivery(t, d, ingest.Delivery{ID: c.delivery, Events: c.want})
 		})
 	}
 }
 
 func TestPingIsEmpty(t *testing.T) {
-	d, err := Parse(load(t, "ping.json"), headers("ping", "p-1"), ingest.Mapping{})
+	d, err := Parse(ingesttest.Fixture(t, "ping.json"), headers("ping", "p-1"), ingest.Mapping{})
 	if err != nil || d.ID != "" || d.Events != nil {
 		t.Errorf("ping: %+v, %v; want an empty Delivery", d, err)
 	}
@@ -172,7 +115,7 @@ func TestLifecycleSharesDedupKey(t *testing.T) {
 		{"deployment.json", "deployment"}, {"status_in_progress.json", "deployment_status"},
 		{"status_success.json", "deployment_status"}, {"status_success.json", "deployment_status"},
 	} {
-		d, err := Parse(load(t, c.file), headers(c.event, "same-delivery"), ingest.Mapping{})
+		d, err := Parse(ingesttest.Fixture(t, c.file), headers(c.event, "same-delivery"), ingest.Mapping{})
 		if err != nil || len(d.Events) != 1 {
 			t.Fatalf("%s: %v", c.file, err)
 		}
@@ -181,14 +124,14 @@ func TestLifecycleSharesDedupKey(t *testing.T) {
 	if len(keys) != 1 || !keys["deployment:981234567"] {
 		t.Errorf("dedup keys = %v, want only deployment:981234567", keys)
 	}
-	other, _ := Parse(load(t, "status_failure.json"), headers("deployment_status", ""), ingest.Mapping{})
+	other, _ := Parse(ingesttest.Fixture(t, "status_failure.json"), headers("deployment_status", ""), ingest.Mapping{})
 	if keys[other.Events[0].DedupKey] {
 		t.Error("another deployment shares the dedup key")
 	}
 }
 
 func TestFormEncodedBody(t *testing.T) {
-	raw := load(t, "status_success.json")
+	raw := ingesttest.Fixture(t, "status_success.json")
 	body := []byte("payload=" + url.QueryEscape(string(raw)))
 	h := headers("deployment_status", "f-1")
 	h.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -203,7 +146,7 @@ func TestFormEncodedBody(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
-	good := string(load(t, "status_success.json"))
+	good := string(ingesttest.Fixture(t, "status_success.json"))
 	cases := []struct {
 		name, event, body, field, msg string
 	}{
@@ -230,14 +173,8 @@ func TestParseErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			d, err := Parse([]byte(c.body), headers(c.event, "x"), ingest.Mapping{})
-			var ie *ingest.Error
-			if !errors.As(err, &ie) {
-				t.Fatalf("err = %v (%T), want *ingest.Error; delivery %+v", err, err, d)
-			}
-			if ie.Field != c.field || ie.Index != -1 || !strings.Contains(ie.Msg, c.msg) {
-				t.Errorf("err = {%d %q %q}, want field %q and a message with %q", ie.Index, ie.Field, ie.Msg, c.field, c.msg)
-			}
+			_, err := Parse([]byte(c.body), headers(c.event, "x"), ingest.Mapping{})
+			ingesttest.CheckError(t, err, -1, c.field, c.msg)
 		})
 	}
 }
@@ -293,7 +230,7 @@ func TestLabelsBounded(t *testing.T) {
 		t.Errorf("%d labels (repository %q), want %d with repository first", len(l), l["repository"], ingest.MaxLabels)
 	}
 	for k, v := range l {
-		if len(k) > ingest.DeployLabelKeyLimit || len(v) > ingest.DeployLabelValueLimit {
+		if len(k) > ingest.MaxLabelName || len(v) > ingest.MaxLabelValue {
 			t.Errorf("label %q too long (%d)", k[:20], len(v))
 		}
 	}
@@ -306,51 +243,32 @@ var validFixtures = []struct{ file, event string }{
 }
 
 func TestFixturesValidate(t *testing.T) {
-	for _, f := range validFixtures {
-		d, err := Parse(load(t, f.file), headers(f.event, ""), ingest.Mapping{})
-		if err != nil {
-			t.Fatalf("%s: %v", f.file, err)
-		}
-		for i, ev := range d.Events {
-			var m ingest.Mapping
-			m.Apply(&ev)
-			if err := ingest.Validate(&ev, i); err != nil {
-				t.Errorf("%s event %d: %v", f.file, i, err)
-			}
-		}
-	}
-}
-
-func TestMappingOverride(t *testing.T) {
 	m := ingest.Mapping{
 		Services:    map[string]string{"northwind/storefront": "shop-web", "search-svc": "search", "checkout-api": "checkout"},
 		Severities:  map[string]string{"p0": ingest.SeverityCritical},
 		Environment: "default-env",
 	}
-	want := map[string]struct{ service, env string }{
+	events := map[string]string{}
+	var files []string
+	for _, f := range validFixtures {
+		events[f.file] = f.event
+		files = append(files, f.file)
+	}
+	got := ingesttest.CheckFixturesValidate(t, Parse, files, func(file string) http.Header { return headers(events[file], "") }, m)
+	for file, w := range map[string]struct{ service, env string }{
 		"deployment.json":         {"shop-web", "production"}, // renamed by full name
 		"status_failure.json":     {"checkout", "staging"},    // payload label "service", renamed
 		"deployment_odd.json":     {"search", "qa"},           // renamed by short name
 		"status_error_moved.json": {"shop-web", "production-eu"},
-	}
-	for _, f := range validFixtures {
-		w, ok := want[f.file]
-		if !ok {
-			continue
-		}
-		d, err := Parse(load(t, f.file), headers(f.event, ""), m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ev := d.Events[0]
-		m.Apply(&ev)
-		if err := ingest.Validate(&ev, 0); err != nil {
-			t.Errorf("%s: %v", f.file, err)
-		}
+	} {
+		ev := got[file][0]
 		if ev.Service != w.service || ev.Environment != w.env || ev.Severity != "" {
-			t.Errorf("%s: service %q env %q severity %q, want %q %q \"\"", f.file, ev.Service, ev.Environment, ev.Severity, w.service, w.env)
+			t.Errorf("%s: service %q env %q severity %q, want %q %q \"\"", file, ev.Service, ev.Environment, ev.Severity, w.service, w.env)
 		}
 	}
+}
+
+func TestMappingOverride(t *testing.T) {
 	// the mapping's service labels come first; the default environment fills a missing one
 	m2 := ingest.Mapping{ServiceLabels: []string{"version"}, Environment: "default-env"}
 	d, _ := Parse([]byte(`{"deployment": {"id": 1, "created_at": "2024-03-12T09:15:04Z", "payload": {"version": "v9"}}, "repository": {"name": "r"}}`),
@@ -367,7 +285,7 @@ func sign256(secret string, body []byte) string {
 }
 
 func TestVerify(t *testing.T) {
-	body := load(t, "status_success.json")
+	body := ingesttest.Fixture(t, "status_success.json")
 	const secret = "hs_whk_7Qm2pX9vLr4Tz8Nd"
 	sha1 := "sha1=" + hex.EncodeToString(ingest.HMACSHA1(secret, body))
 	cases := []struct {
@@ -398,20 +316,7 @@ func TestVerify(t *testing.T) {
 			for k, v := range c.headers {
 				h.Set(k, v)
 			}
-			err := Verify(c.secret, h, c.body, ingest.VerifyOptions{})
-			if c.ok {
-				if err != nil {
-					t.Errorf("Verify: %v", err)
-				}
-				return
-			}
-			var ae *ingest.AuthError
-			if !errors.As(err, &ae) || !errors.Is(err, ingest.ErrUnauthenticated) || !strings.Contains(err.Error(), c.msg) {
-				t.Errorf("Verify = %v, want a refusal with %q", err, c.msg)
-			}
-			if c.secret != "" && strings.Contains(err.Error(), c.secret) {
-				t.Error("the refusal reveals the secret")
-			}
+			ingesttest.CheckVerify(t, Verify(c.secret, h, c.body, ingest.VerifyOptions{}), c.ok, c.msg, c.secret)
 		})
 	}
 	// During a rotation the caller tries each secret: the old one still verifies.
@@ -458,35 +363,15 @@ func TestInstructions(t *testing.T) {
 // are valid after Apply and Validate.
 func FuzzParse(f *testing.F) {
 	for _, fx := range validFixtures {
-		f.Add(load(f, fx.file), fx.event, "application/json")
+		f.Add(ingesttest.Fixture(f, fx.file), fx.event, "application/json")
 	}
-	f.Add(load(f, "status_inactive.json"), "deployment_status", "application/json")
-	f.Add(load(f, "ping.json"), "ping", "application/json")
-	f.Add([]byte("payload="+url.QueryEscape(string(load(f, "deployment.json")))), "deployment", "application/x-www-form-urlencoded")
+	f.Add(ingesttest.Fixture(f, "status_inactive.json"), "deployment_status", "application/json")
+	f.Add(ingesttest.Fixture(f, "ping.json"), "ping", "application/json")
+	f.Add([]byte("payload="+url.QueryEscape(string(ingesttest.Fixture(f, "deployment.json")))), "deployment", "application/x-www-form-urlencoded")
 	f.Add([]byte(`{"deployment": {"id": 1, "created_at": 1710500000, "payload": "{\"has_migrations\": \"true\"}"}}`), "deployment", "")
 	f.Add([]byte(`{"deployment": {"id": "\u0000", "created_at": "0001-01-01T00:00:00Z", "updated_at": "2024-01-01T00:00:00Z"}}`), "deployment", "")
 	f.Fuzz(func(t *testing.T, body []byte, event, contentType string) {
-		h := http.Header{}
-		h.Set(EventHeader, event)
-		h.Set("Content-Type", contentType)
-		d, err := Parse(body, h, ingest.Mapping{})
-		if err != nil {
-			var ie *ingest.Error
-			if !errors.As(err, &ie) {
-				t.Fatalf("error %v is %T, not *ingest.Error", err, err)
-			}
-			return
-		}
-		for i, ev := range d.Events {
-			var m ingest.Mapping
-			m.Apply(&ev)
-			if err := ingest.Validate(&ev, i); err != nil {
-				var ie *ingest.Error
-				if !errors.As(err, &ie) {
-					t.Fatalf("validate error %v is %T", err, err)
-				}
-				t.Fatalf("parsed event does not validate: %v\n%+v", err, ev)
-			}
-		}
+		h := ingesttest.Headers(EventHeader, event, "Content-Type", contentType)
+		ingesttest.CheckParseProperties(t, Parse, body, h, ingesttest.Properties{Valid: true})
 	})
 }

@@ -84,9 +84,9 @@ func Parse(body []byte, h http.Header, m ingest.Mapping) (ingest.Delivery, error
 			Msg: "is missing: this endpoint takes GitLab webhook deliveries of Deployment events (\"Deployment Hook\")"}
 	default:
 		return ingest.Delivery{}, &ingest.Error{Index: -1, Field: EventHeader,
-			Msg: quote(event) + " is not supported: in the webhook's settings select only the Deployment events trigger"}
+			Msg: ingest.Quote(event) + " is not supported: in the webhook's settings select only the Deployment events trigger"}
 	}
-	root, err := ingest.DecodeDeployBody(body, "a GitLab Deployment Hook event")
+	root, err := ingest.DecodeObject(body, "a GitLab Deployment Hook event")
 	if err != nil {
 		return ingest.Delivery{}, err
 	}
@@ -106,15 +106,15 @@ func deliveryID(h http.Header) string {
 	return ""
 }
 
-func convert(root ingest.DeployObject, m ingest.Mapping) (ingest.Event, error) {
+func convert(root ingest.Object, m ingest.Mapping) (ingest.Event, error) {
 	var ev ingest.Event
-	f, err := readStrings(root, "object_kind", "status", "environment", "environment_tier", "environment_slug",
+	f, err := root.Strings("object_kind", "status", "environment", "environment_tier", "environment_slug",
 		"environment_external_url", "short_sha", "commit_url", "commit_title", "deployable_url", "ref", "user_url")
 	if err != nil {
 		return ev, err
 	}
 	if kind := strings.TrimSpace(f["object_kind"]); kind != "" && kind != "deployment" {
-		return ev, &ingest.Error{Index: -1, Field: "object_kind", Msg: quote(kind) + " is not a deployment: select only the Deployment events trigger"}
+		return ev, &ingest.Error{Index: -1, Field: "object_kind", Msg: ingest.Quote(kind) + " is not a deployment: select only the Deployment events trigger"}
 	}
 	rawStatus := strings.ToLower(strings.TrimSpace(f["status"]))
 	var status string
@@ -133,7 +133,7 @@ func convert(root ingest.DeployObject, m ingest.Mapping) (ingest.Event, error) {
 		return ev, &ingest.Error{Index: -1, Field: "status", Msg: "is required"}
 	default:
 		return ev, &ingest.Error{Index: -1, Field: "status",
-			Msg: quote(rawStatus) + " is not a deployment status (created, running, success, failed, canceled)"}
+			Msg: ingest.Quote(rawStatus) + " is not a deployment status (created, running, success, failed, canceled)"}
 	}
 
 	depID, err := root.Flex("deployment_id")
@@ -166,7 +166,7 @@ func convert(root ingest.DeployObject, m ingest.Mapping) (ingest.Event, error) {
 	if err != nil {
 		return ev, err
 	}
-	p, err := readStrings(project, "name", "path_with_namespace", "web_url")
+	p, err := project.Strings("name", "path_with_namespace", "web_url")
 	if err != nil {
 		return ev, err
 	}
@@ -189,19 +189,19 @@ func convert(root ingest.DeployObject, m ingest.Mapping) (ingest.Event, error) {
 	}
 	environment := strings.TrimSpace(f["environment"])
 
-	labels := map[string]string{}
-	ingest.PutDeployLabel(labels, "project", fullName)
-	ingest.PutDeployLabel(labels, "environment_tier", strings.TrimSpace(f["environment_tier"]))
-	ingest.PutDeployLabel(labels, "environment_slug", strings.TrimSpace(f["environment_slug"]))
-	ingest.PutDeployLabel(labels, "environment_url", strings.TrimSpace(f["environment_external_url"]))
-	ingest.PutDeployLabel(labels, "gitlab_status", rawStatus)
-	ingest.PutDeployLabel(labels, "user", strings.TrimSpace(username))
-	ingest.PutDeployLabel(labels, "job_id", strings.TrimSpace(jobID))
+	labels := ingest.LabelBag{}
+	labels.Add("project", fullName)
+	labels.Add("environment_tier", strings.TrimSpace(f["environment_tier"]))
+	labels.Add("environment_slug", strings.TrimSpace(f["environment_slug"]))
+	labels.Add("environment_url", strings.TrimSpace(f["environment_external_url"]))
+	labels.Add("gitlab_status", rawStatus)
+	labels.Add("user", strings.TrimSpace(username))
+	labels.Add("job_id", strings.TrimSpace(jobID))
 
 	ev = ingest.Event{
 		Kind:        ingest.KindDeploy,
 		Source:      Name,
-		DedupKey:    ingest.DeployDedupKey(key),
+		DedupKey:    ingest.BoundDedupKey(key),
 		Status:      status,
 		Title:       ingest.DeployTitle(commit, fullName, environment),
 		Description: ingest.DeployDescription(f["commit_title"]),
@@ -210,12 +210,12 @@ func convert(root ingest.DeployObject, m ingest.Mapping) (ingest.Event, error) {
 		StartsAt:    at,
 		Commit:      commit,
 		Ref:         strings.TrimSpace(f["ref"]),
-		URL:         strings.TrimSpace(firstNonEmpty(f["deployable_url"], p["web_url"])),
+		URL:         strings.TrimSpace(ingest.FirstNonEmpty(f["deployable_url"], p["web_url"])),
 		Labels:      labels,
 	}
 	switch status {
 	case ingest.StatusSucceeded, ingest.StatusFailed, ingest.StatusCancelled:
-		ev.EndsAt = ingest.DeployEnd(at, at)
+		ev.EndsAt = ingest.EndAfter(at, at)
 	}
 	return ev, nil
 }
@@ -232,37 +232,10 @@ func commitFromURL(raw string) string {
 		return ""
 	}
 	sha := strings.Trim(raw[i+len("/commit/"):], "/")
-	if !ingest.DeployIsSHA(sha) {
+	if !ingest.IsSHA(sha) {
 		return ""
 	}
 	return strings.ToLower(sha)
-}
-
-// readStrings reads string fields of obj into a map (absent ones are "").
-func readStrings(obj ingest.DeployObject, keys ...string) (map[string]string, error) {
-	out := make(map[string]string, len(keys))
-	for _, k := range keys {
-		v, err := obj.String(k)
-		if err != nil {
-			return nil, err
-		}
-		out[k] = v
-	}
-	return out, nil
-}
-
-func firstNonEmpty(values ...string) string {
-	for _, v := range values {
-		if strings.TrimSpace(v) != "" {
-			return v
-		}
-	}
-	return ""
-}
-
-func quote(s string) string {
-	b, _ := json.Marshal(ingest.Truncate(s, 80))
-	return string(b)
 }
 
 // Verify checks the tool's own signature or token header; nil when valid,

@@ -3,70 +3,19 @@ package gitlab
 import (
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"net/http"
-	"os"
-	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"hindsight/ingest"
+	"hindsight/ingest/ingesttest"
 )
 
-func load(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func headers(event string, extra ...string) http.Header {
-	h := http.Header{}
-	h.Set("Content-Type", "application/json")
-	h.Set("User-Agent", "GitLab/17.6.1")
-	h.Set("X-Gitlab-Instance", "https://gitlab.acme.example")
-	h.Set("X-Gitlab-Webhook-UUID", "6b1b4e0e-0d2c-4a47-9c39-2b4c1f1f7a10")
-	if event != "" {
-		h.Set(EventHeader, event)
-	}
-	for i := 0; i+1 < len(extra); i += 2 {
-		h.Set(extra[i], extra[i+1])
-	}
-	return h
-}
-
-func at(s string) time.Time {
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		panic(err)
-	}
-	return t
-}
-
-func ptr(t time.Time) *time.Time { return &t }
-
-// assertEvent compares every field of an event.
-func assertEvent(t *testing.T, got, want ingest.Event) {
-	t.Helper()
-	if !got.StartsAt.Equal(want.StartsAt) {
-		t.Errorf("StartsAt = %v, want %v", got.StartsAt, want.StartsAt)
-	}
-	switch {
-	case (got.EndsAt == nil) != (want.EndsAt == nil):
-		t.Errorf("EndsAt = %v, want %v", got.EndsAt, want.EndsAt)
-	case got.EndsAt != nil && !got.EndsAt.Equal(*want.EndsAt):
-		t.Errorf("EndsAt = %v, want %v", *got.EndsAt, *want.EndsAt)
-	}
-	got.StartsAt, want.StartsAt, got.EndsAt, want.EndsAt = time.Time{}, time.Time{}, nil, nil
-	if !reflect.DeepEqual(got, want) {
-		gb, _ := json.MarshalIndent(got, "", "  ")
-		wb, _ := json.MarshalIndent(want, "", "  ")
-		t.Errorf("event differs\n got: %s\nwant: %s", gb, wb)
-	}
+	return ingesttest.Headers(append([]string{"Content-Type", "application/json", "User-Agent", "GitLab/17.6.1",
+		"X-Gitlab-Instance", "https://gitlab.acme.example", "X-Gitlab-Webhook-UUID", "6b1b4e0e-0d2c-4a47-9c39-2b4c1f1f7a10",
+		EventHeader, event}, extra...)...)
 }
 
 const (
@@ -97,16 +46,16 @@ func TestParse(t *testing.T) {
 		{"running, GitLab's time layout, Idempotency-Key", "running.json",
 			[]string{"Idempotency-Key", "f5e5f430-f57b-4e6e-9fac-d9128cd7232f", "X-Gitlab-Event-UUID", "13792a34-cac6-4fda-95a8-c58e00a3954e"},
 			"f5e5f430-f57b-4e6e-9fac-d9128cd7232f",
-			ledger(ingest.StatusInProgress, "running", at("2024-05-06T08:00:05Z"), nil)},
+			ledger(ingest.StatusInProgress, "running", ingesttest.Time("2024-05-06T08:00:05Z"), nil)},
 		{"success ends at status_changed_at, event UUID as id", "success.json",
 			[]string{"X-Gitlab-Event-UUID", "2a4f7d0e-8c61-4b53-9f0a-5d3e2c1b0a99"}, "2a4f7d0e-8c61-4b53-9f0a-5d3e2c1b0a99",
-			ledger(ingest.StatusSucceeded, "success", at("2024-05-06T08:04:40Z"), ptr(at("2024-05-06T08:04:40Z")))},
+			ledger(ingest.StatusSucceeded, "success", ingesttest.Time("2024-05-06T08:04:40Z"), ingesttest.Ptr(ingesttest.Time("2024-05-06T08:04:40Z")))},
 		{"failed API deployment: nulls, short sha, RFC 3339, string id, unknown fields", "failed_api.json", nil, "",
 			ingest.Event{
 				Kind: ingest.KindDeploy, Source: "gitlab", DedupKey: "deployment:4022", Status: ingest.StatusFailed,
 				Title:       "Deploy b1946ac of acme-group/payments/ledger to review/feat-refunds",
 				Description: "Refund flow behind a flag", Service: "ledger", Environment: "review/feat-refunds",
-				StartsAt: at("2024-05-07T08:00:00Z"), EndsAt: ptr(at("2024-05-07T08:00:00Z")),
+				StartsAt: ingesttest.Time("2024-05-07T08:00:00Z"), EndsAt: ingesttest.Ptr(ingesttest.Time("2024-05-07T08:00:00Z")),
 				Commit: "b1946ac9", Ref: "feat-refunds", URL: ledgerWeb,
 				Labels: map[string]string{"project": "acme-group/payments/ledger", "environment_tier": "development",
 					"environment_slug": "review-feat-r-x1c2z3", "gitlab_status": "failed"},
@@ -116,7 +65,7 @@ func TestParse(t *testing.T) {
 				Kind: ingest.KindDeploy, Source: "gitlab", DedupKey: "deployment:4030", Status: ingest.StatusCancelled,
 				Title:       "Deploy c3499c2 of acme-group/payments/ledger to staging",
 				Description: "Bump ledger-core to 3.2", Service: "ledger", Environment: "staging",
-				StartsAt: at("2024-05-08T12:00:00Z"), EndsAt: ptr(at("2024-05-08T12:00:00Z")),
+				StartsAt: ingesttest.Time("2024-05-08T12:00:00Z"), EndsAt: ingesttest.Ptr(ingesttest.Time("2024-05-08T12:00:00Z")),
 				Commit: "c3499c2729730a7f807efb8676a92dcb6f8a3f8f", Ref: "v3.2.0",
 				URL: "https://gitlab.acme.example/acme-group/payments/ledger/-/jobs/918400",
 				Labels: map[string]string{"project": "acme-group/payments/ledger", "environment_tier": "staging",
@@ -126,30 +75,24 @@ func TestParse(t *testing.T) {
 			ingest.Event{
 				Kind: ingest.KindDeploy, Source: "gitlab", DedupKey: "job:796", Status: ingest.StatusSucceeded,
 				Title: "Deploy 279484c of root/webshop to staging", Description: "Add new file", Service: "webshop",
-				Environment: "staging", StartsAt: at("2021-04-28T19:50:00Z"), EndsAt: ptr(at("2021-04-28T19:50:00Z")),
+				Environment: "staging", StartsAt: ingesttest.Time("2021-04-28T19:50:00Z"), EndsAt: ingesttest.Ptr(ingesttest.Time("2021-04-28T19:50:00Z")),
 				Commit: "279484c09fbe69ededfced8c1bb6e6d24616b468", URL: "https://gitlab.old.example/root/webshop/-/jobs/796",
 				Labels: map[string]string{"project": "root/webshop", "gitlab_status": "success", "user": "root", "job_id": "796"},
 			}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			d, err := Parse(load(t, c.file), headers("Deployment Hook", c.header...), ingest.Mapping{})
+			d, err := Parse(ingesttest.Fixture(t, c.file), headers("Deployment Hook", c.header...), ingest.Mapping{})
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
-			if d.ID != c.wantID {
-				t.Errorf("ID = %q, want %q", d.ID, c.wantID)
-			}
-			if len(d.Events) != 1 {
-				t.Fatalf("%d events, want 1", len(d.Events))
-			}
-			assertEvent(t, d.Events[0], c.want)
+			ingesttest.CheckDelivery(t, d, ingest.Delivery{ID: c.wantID, Events: []ingest.Event{c.want}})
 		})
 	}
 }
 
 func TestStatuses(t *testing.T) {
-	body := string(load(t, "running.json"))
+	body := string(ingesttest.Fixture(t, "running.json"))
 	for raw, want := range map[string]string{
 		"created": ingest.StatusPending, "blocked": ingest.StatusPending, "running": ingest.StatusInProgress,
 		"success": ingest.StatusSucceeded, "failed": ingest.StatusFailed, "canceled": ingest.StatusCancelled,
@@ -177,7 +120,7 @@ func TestStatuses(t *testing.T) {
 func TestUpdatesShareDedupKey(t *testing.T) {
 	keys := map[string]bool{}
 	for _, f := range []string{"running.json", "success.json", "success.json"} {
-		d, err := Parse(load(t, f), headers("Deployment Hook"), ingest.Mapping{})
+		d, err := Parse(ingesttest.Fixture(t, f), headers("Deployment Hook"), ingest.Mapping{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -189,7 +132,7 @@ func TestUpdatesShareDedupKey(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
-	good := string(load(t, "running.json"))
+	good := string(ingesttest.Fixture(t, "running.json"))
 	cases := []struct {
 		name, event, body, field, msg string
 	}{
@@ -215,14 +158,8 @@ func TestParseErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			d, err := Parse([]byte(c.body), headers(c.event), ingest.Mapping{})
-			var ie *ingest.Error
-			if !errors.As(err, &ie) {
-				t.Fatalf("err = %v (%T), want *ingest.Error; delivery %+v", err, err, d)
-			}
-			if ie.Field != c.field || ie.Index != -1 || !strings.Contains(ie.Msg, c.msg) {
-				t.Errorf("err = {%d %q %q}, want field %q and a message with %q", ie.Index, ie.Field, ie.Msg, c.field, c.msg)
-			}
+			_, err := Parse([]byte(c.body), headers(c.event), ingest.Mapping{})
+			ingesttest.CheckError(t, err, -1, c.field, c.msg)
 		})
 	}
 }
@@ -247,44 +184,24 @@ func TestCommitFromURL(t *testing.T) {
 var validFixtures = []string{"running.json", "success.json", "failed_api.json", "canceled_utc.json", "old_gitlab.json"}
 
 func TestFixturesValidate(t *testing.T) {
-	for _, f := range validFixtures {
-		d, err := Parse(load(t, f), headers("Deployment Hook"), ingest.Mapping{})
-		if err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		for i, ev := range d.Events {
-			var m ingest.Mapping
-			m.Apply(&ev)
-			if err := ingest.Validate(&ev, i); err != nil {
-				t.Errorf("%s event %d: %v", f, i, err)
-			}
-		}
-	}
-}
-
-func TestMappingOverride(t *testing.T) {
 	m := ingest.Mapping{
 		Services:    map[string]string{"acme-group/payments/ledger": "ledger-api", "webshop": "shop"},
 		Severities:  map[string]string{"failed": ingest.SeverityCritical},
 		Environment: "unknown-env",
 	}
+	got := ingesttest.CheckFixturesValidate(t, Parse, validFixtures, func(string) http.Header { return headers("Deployment Hook") }, m)
 	for f, want := range map[string]string{"running.json": "ledger-api", "failed_api.json": "ledger-api", "old_gitlab.json": "shop"} {
-		d, err := Parse(load(t, f), headers("Deployment Hook"), m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ev := d.Events[0]
-		m.Apply(&ev)
-		if err := ingest.Validate(&ev, 0); err != nil {
-			t.Errorf("%s: %v", f, err)
-		}
+		ev := got[f][0]
 		if ev.Service != want || ev.Severity != "" || ev.Environment == "unknown-env" {
 			t.Errorf("%s: service %q severity %q env %q", f, ev.Service, ev.Severity, ev.Environment)
 		}
 	}
+}
+
+func TestMappingOverride(t *testing.T) {
 	// a service label the mapping names wins over the project
 	m2 := ingest.Mapping{ServiceLabels: []string{"environment_tier"}}
-	d, _ := Parse(load(t, "running.json"), headers("Deployment Hook"), m2)
+	d, _ := Parse(ingesttest.Fixture(t, "running.json"), headers("Deployment Hook"), m2)
 	if d.Events[0].Service != "production" {
 		t.Errorf("service %q, want the environment_tier label", d.Events[0].Service)
 	}
@@ -297,7 +214,7 @@ func sign(key []byte, id, ts string, body []byte) string {
 }
 
 func TestVerify(t *testing.T) {
-	body := load(t, "success.json")
+	body := ingesttest.Fixture(t, "success.json")
 	const secret = "glw-7Qm2pX9vLr4Tz8Nd"
 	key := []byte("0123456789abcdef0123456789abcdef")
 	whsec := signingToken(key)
@@ -336,20 +253,7 @@ func TestVerify(t *testing.T) {
 			for k, v := range c.headers {
 				h.Set(k, v)
 			}
-			err := Verify(c.secret, h, c.body, ingest.VerifyOptions{})
-			if c.ok {
-				if err != nil {
-					t.Errorf("Verify: %v", err)
-				}
-				return
-			}
-			var ae *ingest.AuthError
-			if !errors.As(err, &ae) || !errors.Is(err, ingest.ErrUnauthenticated) || !strings.Contains(err.Error(), c.msg) {
-				t.Errorf("Verify = %v, want a refusal with %q", err, c.msg)
-			}
-			if c.secret != "" && strings.Contains(err.Error(), c.secret) {
-				t.Error("the refusal reveals the secret")
-			}
+			ingesttest.CheckVerify(t, Verify(c.secret, h, c.body, ingest.VerifyOptions{}), c.ok, c.msg, c.secret)
 		})
 	}
 }
@@ -383,32 +287,12 @@ func TestInstructions(t *testing.T) {
 // are valid after Apply and Validate.
 func FuzzParse(f *testing.F) {
 	for _, fx := range validFixtures {
-		f.Add(load(f, fx), "Deployment Hook")
+		f.Add(ingesttest.Fixture(f, fx), "Deployment Hook")
 	}
 	f.Add([]byte(`{"status": "success", "deployable_id": 1, "status_changed_at": 1714982680}`), "Deployment Hook")
 	f.Add([]byte(`{"status": "running", "deployment_id": "\u0000", "status_changed_at": "2024-05-06 10:00:05 +0200", "commit_url": "/commit/abcdef0"}`), "deployment hook")
 	f.Add([]byte(`{}`), "Push Hook")
 	f.Fuzz(func(t *testing.T, body []byte, event string) {
-		h := http.Header{}
-		h.Set(EventHeader, event)
-		d, err := Parse(body, h, ingest.Mapping{})
-		if err != nil {
-			var ie *ingest.Error
-			if !errors.As(err, &ie) {
-				t.Fatalf("error %v is %T, not *ingest.Error", err, err)
-			}
-			return
-		}
-		for i, ev := range d.Events {
-			var m ingest.Mapping
-			m.Apply(&ev)
-			if err := ingest.Validate(&ev, i); err != nil {
-				var ie *ingest.Error
-				if !errors.As(err, &ie) {
-					t.Fatalf("validate error %v is %T", err, err)
-				}
-				t.Fatalf("parsed event does not validate: %v\n%+v", err, ev)
-			}
-		}
+		ingesttest.CheckParseProperties(t, Parse, body, ingesttest.Headers(EventHeader, event), ingesttest.Properties{Valid: true})
 	})
 }

@@ -39,10 +39,7 @@
 package grafana
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -50,6 +47,7 @@ import (
 	"time"
 
 	"hindsight/ingest"
+	"hindsight/ingest/alertmanager"
 )
 
 // Name is the integration kind.
@@ -70,11 +68,8 @@ const DefaultTimestampHeader = "X-Grafana-Alerting-Signature-Timestamp"
 // MaxSkew is how far a signed timestamp may be from the receiving clock.
 const MaxSkew = 5 * time.Minute
 
-var (
-	serviceKeys = []string{"service", "app", "job"}
-	envKeys     = []string{"env", "environment"}
-	keepLabels  = []string{"alertname", "grafana_folder", "service", "app", "job", "env", "environment", "severity", "instance", "namespace", "cluster"}
-)
+// keepLabels are kept first when an alert has more than MaxLabels.
+var keepLabels = []string{"alertname", "grafana_folder", "service", "app", "job", "env", "environment", "severity", "instance", "namespace", "cluster"}
 
 type notification struct {
 	Alerts      json.RawMessage `json:"alerts"`
@@ -83,14 +78,9 @@ type notification struct {
 	EvalMatches json.RawMessage `json:"evalMatches"`
 }
 
+// alert is Alertmanager's alert with Grafana's fields.
 type alert struct {
-	Status       json.RawMessage `json:"status"`
-	Labels       json.RawMessage `json:"labels"`
-	Annotations  json.RawMessage `json:"annotations"`
-	StartsAt     json.RawMessage `json:"startsAt"`
-	EndsAt       json.RawMessage `json:"endsAt"`
-	GeneratorURL json.RawMessage `json:"generatorURL"`
-	Fingerprint  json.RawMessage `json:"fingerprint"`
+	alertmanager.RawAlert
 	DashboardURL json.RawMessage `json:"dashboardURL"`
 	PanelURL     json.RawMessage `json:"panelURL"`
 	ValueString  json.RawMessage `json:"valueString"`
@@ -103,7 +93,7 @@ type alert struct {
 // tool's raw severity/priority string in Event.Severity (the caller normalises it with the mapping).
 func Parse(body []byte, h http.Header, m ingest.Mapping) (ingest.Delivery, error) {
 	var n notification
-	if err := decodeObject(body, &n); err != nil {
+	if err := alertmanager.DecodeNotification(body, &n, "a Grafana Alerting webhook notification"); err != nil {
 		return ingest.Delivery{}, err
 	}
 	if isAbsent(n.Alerts) && (!isAbsent(n.RuleID) || !isAbsent(n.EvalMatches)) {
@@ -114,46 +104,23 @@ func Parse(body []byte, h http.Header, m ingest.Mapping) (ingest.Delivery, error
 	if err != nil {
 		return ingest.Delivery{}, err
 	}
-	if isAbsent(n.Alerts) {
-		return ingest.Delivery{}, &ingest.Error{Index: -1, Field: "alerts", Msg: "is missing: not a Grafana Alerting webhook notification (is a custom payload template set?)"}
-	}
-	var raws []json.RawMessage
-	if err := json.Unmarshal(n.Alerts, &raws); err != nil {
-		return ingest.Delivery{}, &ingest.Error{Index: -1, Field: "alerts", Msg: "must be an array of alerts"}
-	}
-	if len(raws) == 0 {
-		return ingest.Delivery{}, &ingest.Error{Index: -1, Field: "alerts", Msg: "is empty: the notification carries no alert"}
+	raws, err := alertmanager.DecodeAlerts(n.Alerts, "not a Grafana Alerting webhook notification (is a custom payload template set?)")
+	if err != nil {
+		return ingest.Delivery{}, err
 	}
 	events := make([]ingest.Event, 0, len(raws))
 	for i, raw := range raws {
-		ev, err := convert(i, raw, strings.TrimSpace(externalURL), m)
+		ev, err := convert(i, raw, externalURL, m)
 		if err != nil {
 			return ingest.Delivery{}, err
 		}
 		events = append(events, ev)
 	}
-	if isTest(events) {
+	// The contact point's Test button: alertname=TestAlert, instance=Grafana.
+	if alertmanager.IsTestNotification(events, "Grafana") {
 		return ingest.Delivery{}, nil
 	}
 	return ingest.Delivery{Events: events}, nil
-}
-
-func decodeObject(body []byte, v any) error {
-	trimmed := strings.TrimSpace(string(body))
-	if trimmed == "" {
-		return &ingest.Error{Index: -1, Msg: "empty body: expected a Grafana Alerting webhook notification"}
-	}
-	if err := json.Unmarshal(body, v); err != nil {
-		var syntax *json.SyntaxError
-		if errors.As(err, &syntax) {
-			return &ingest.Error{Index: -1, Msg: fmt.Sprintf("malformed JSON at byte %d: %s", syntax.Offset, syntax.Error())}
-		}
-		if trimmed[0] != '{' {
-			return &ingest.Error{Index: -1, Msg: "expected a JSON object (a Grafana Alerting webhook notification)"}
-		}
-		return &ingest.Error{Index: -1, Msg: "malformed JSON: " + ingest.Truncate(err.Error(), 200)}
-	}
-	return nil
 }
 
 func isAbsent(raw json.RawMessage) bool {
@@ -161,118 +128,35 @@ func isAbsent(raw json.RawMessage) bool {
 	return s == "" || s == "null"
 }
 
+// convert reads an alert as Alertmanager's, with Grafana's URLs (its panel,
+// else its dashboard, before the rule's generatorURL) and valueString as
+// the description when there is no description annotation.
 func convert(i int, raw json.RawMessage, externalURL string, m ingest.Mapping) (ingest.Event, error) {
+	var r alert
+	if err := alertmanager.UnmarshalAlert(i, raw, &r); err != nil {
+		return ingest.Event{}, err
+	}
+	// Grafana's string fields are checked after the others (the first
+	// wrong field is the one reported), so the shared fields are decoded
+	// without status and generatorURL.
+	shared := r.RawAlert
+	shared.Status, shared.GeneratorURL = nil, nil
+	a, err := shared.Decode(i)
+	if err != nil {
+		return ingest.Event{}, err
+	}
 	path := "alerts[" + strconv.Itoa(i) + "]"
-	var a alert
-	if err := json.Unmarshal(raw, &a); err != nil {
-		return ingest.Event{}, &ingest.Error{Index: i, Field: path, Msg: "must be an alert object"}
-	}
-	labels, err := ingest.DecodeLabelsField(a.Labels, i, path+".labels", false)
-	if err != nil {
-		return ingest.Event{}, err
-	}
-	annotations, err := ingest.DecodeLabelsField(a.Annotations, i, path+".annotations", false)
-	if err != nil {
-		return ingest.Event{}, err
-	}
-	startsAt, err := ingest.DecodeTimeField(a.StartsAt, i, path+".startsAt")
-	if err != nil {
-		return ingest.Event{}, err
-	}
-	endsAt, err := ingest.DecodeTimeField(a.EndsAt, i, path+".endsAt")
-	if err != nil {
-		return ingest.Event{}, err
-	}
-	fingerprint, err := ingest.DecodeFlexField(a.Fingerprint, i, path+".fingerprint")
-	if err != nil {
-		return ingest.Event{}, err
-	}
-	strs := map[string]json.RawMessage{"status": a.Status, "generatorURL": a.GeneratorURL,
-		"dashboardURL": a.DashboardURL, "panelURL": a.PanelURL, "valueString": a.ValueString}
+	strs := map[string]json.RawMessage{"status": r.Status, "generatorURL": r.GeneratorURL,
+		"dashboardURL": r.DashboardURL, "panelURL": r.PanelURL, "valueString": r.ValueString}
 	text := make(map[string]string, len(strs))
 	for _, f := range []string{"status", "panelURL", "dashboardURL", "generatorURL", "valueString"} {
 		if text[f], err = ingest.DecodeStringField(strs[f], i, path+"."+f); err != nil {
 			return ingest.Event{}, err
 		}
 	}
-
-	ev := ingest.Event{
-		Kind:        ingest.KindAlert,
-		Source:      Name,
-		Description: ingest.Truncate(firstNonEmpty(annotations["description"], text["valueString"]), ingest.MaxDescription),
-		Severity:    strings.TrimSpace(labels["severity"]),
-		Service:     m.ServiceFrom(labels, serviceKeys, ""),
-		Environment: first(labels, envKeys),
-		URL:         firstNonEmpty(text["panelURL"], text["dashboardURL"], text["generatorURL"], externalURL),
-		Labels:      ingest.BoundLabelSet(labels, keepLabels),
-	}
-	switch status := strings.ToLower(strings.TrimSpace(text["status"])); status {
-	case ingest.StatusFiring, ingest.StatusResolved:
-		ev.Status = status
-	case "":
-		ev.Status = ingest.StatusFiring
-		if !endsAt.IsZero() {
-			ev.Status = ingest.StatusResolved
-		}
-	default:
-		return ingest.Event{}, &ingest.Error{Index: i, Field: path + ".status",
-			Msg: fmt.Sprintf("must be firing or resolved, not %q", ingest.Truncate(status, 40))}
-	}
-	if ev.Status == ingest.StatusResolved && !endsAt.IsZero() {
-		ev.EndsAt = &endsAt
-	}
-	if startsAt.IsZero() {
-		if ev.EndsAt == nil {
-			return ingest.Event{}, &ingest.Error{Index: i, Field: path + ".startsAt", Msg: "is required"}
-		}
-		startsAt = endsAt // the closest time the payload gives
-	}
-	ev.StartsAt = startsAt
-
-	fingerprint = strings.TrimSpace(fingerprint)
-	if fingerprint == "" {
-		fingerprint = ingest.LabelSetFingerprint(labels)
-	} else if len(fingerprint) > 128 {
-		sum := sha256.Sum256([]byte(fingerprint))
-		fingerprint = hex.EncodeToString(sum[:16])
-	}
-	ev.DedupKey = fingerprint + "@" + startsAt.UTC().Format(time.RFC3339)
-
-	title := firstNonEmpty(annotations["summary"], labels["alertname"])
-	if title == "" {
-		title = "Alert " + fingerprint
-	}
-	ev.Title = ingest.Truncate(title, ingest.MaxTitle)
-	return ev, nil
-}
-
-// isTest tells the contact point's test notification: every alert is
-// alertname=TestAlert, instance=Grafana.
-func isTest(events []ingest.Event) bool {
-	for _, ev := range events {
-		if ev.Labels["alertname"] != "TestAlert" || ev.Labels["instance"] != "Grafana" {
-			return false
-		}
-	}
-	return len(events) > 0
-}
-
-func first(labels map[string]string, keys []string) string {
-	for _, k := range keys {
-		if v := strings.TrimSpace(labels[k]); v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
-func firstNonEmpty(values ...string) string {
-	for _, v := range values {
-		if v = strings.TrimSpace(v); v != "" {
-			return v
-		}
-	}
-	return ""
+	a.Status, a.GeneratorURL, a.Description = text["status"], text["generatorURL"], text["valueString"]
+	a.URL = ingest.FirstNonEmpty(text["panelURL"], text["dashboardURL"], text["generatorURL"], externalURL)
+	return a.Event(Name, m, keepLabels)
 }
 
 // Verify checks Grafana's HMAC signature; nil when valid,

@@ -2,12 +2,7 @@ package grafana
 
 import (
 	"encoding/hex"
-	"errors"
-	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
-	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,76 +11,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"hindsight/ingest"
+	"hindsight/ingest/ingesttest"
 )
-
-func load(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func at(s string) time.Time {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		panic(err)
-	}
-	return t.UTC()
-}
-
-func ptr(t time.Time) *time.Time { return &t }
-
-// diff lists the fields in which got differs from want.
-func diff(got, want ingest.Event) []string {
-	var out []string
-	str := func(name, g, w string) {
-		if g != w {
-			out = append(out, fmt.Sprintf("%s = %q, want %q", name, g, w))
-		}
-	}
-	str("Kind", got.Kind, want.Kind)
-	str("Source", got.Source, want.Source)
-	str("DedupKey", got.DedupKey, want.DedupKey)
-	str("Status", got.Status, want.Status)
-	str("Title", got.Title, want.Title)
-	str("Description", got.Description, want.Description)
-	str("Severity", got.Severity, want.Severity)
-	str("Service", got.Service, want.Service)
-	str("Environment", got.Environment, want.Environment)
-	str("Commit", got.Commit, want.Commit)
-	str("Ref", got.Ref, want.Ref)
-	str("URL", got.URL, want.URL)
-	if !got.StartsAt.Equal(want.StartsAt) {
-		out = append(out, fmt.Sprintf("StartsAt = %v, want %v", got.StartsAt, want.StartsAt))
-	}
-	switch {
-	case (got.EndsAt == nil) != (want.EndsAt == nil):
-		out = append(out, fmt.Sprintf("EndsAt = %v, want %v", got.EndsAt, want.EndsAt))
-	case got.EndsAt != nil && !got.EndsAt.Equal(*want.EndsAt):
-		out = append(out, fmt.Sprintf("EndsAt = %v, want %v", *got.EndsAt, *want.EndsAt))
-	}
-	if !reflect.DeepEqual(got.Labels, want.Labels) {
-		out = append(out, fmt.Sprintf("Labels = %v, want %v", got.Labels, want.Labels))
-	}
-	if got.HasMigrations != want.HasMigrations {
-		out = append(out, fmt.Sprintf("HasMigrations = %v, want %v", got.HasMigrations, want.HasMigrations))
-	}
-	return out
-}
-
-func checkEvents(t *testing.T, got, want []ingest.Event) {
-	t.Helper()
-	if len(got) != len(want) {
-		t.Fatalf("got %d events, want %d: %+v", len(got), len(want), got)
-	}
-	for i := range want {
-		for _, d := range diff(got[i], want[i]) {
-			t.Errorf("event %d: %s", i, d)
-		}
-	}
-}
 
 var paymentsLabels = map[string]string{
 	"alertname": "PaymentsLatencyP99", "grafana_folder": "Payments", "service": "payments-api",
@@ -96,7 +23,7 @@ func payments(status, description, to string, end *time.Time) ingest.Event {
 	return ingest.Event{
 		Kind: ingest.KindAlert, Source: Name, DedupKey: "8c5d0e4b6a2f1937@2024-05-02T12:20:00Z", Status: status,
 		Title: "Payments p99 latency above 1.5s", Description: description, Severity: "high",
-		Service: "payments-api", Environment: "production", StartsAt: at("2024-05-02T12:20:00Z"), EndsAt: end,
+		Service: "payments-api", Environment: "production", StartsAt: ingesttest.Time("2024-05-02T12:20:00Z"), EndsAt: end,
 		URL:    "https://grafana.example.org/d/payments-overview?from=1714648800000&orgId=1&to=" + to + "&viewPanel=4",
 		Labels: paymentsLabels,
 	}
@@ -110,27 +37,27 @@ func TestParse(t *testing.T) {
 		{"firing.json", []ingest.Event{payments("firing", "p99 latency of POST /charges is 1.73s (threshold 1.5s).", "1714652700000", nil)}},
 		{"renotify.json", []ingest.Event{payments("firing", "p99 latency of POST /charges is 2.41s (threshold 1.5s).", "1714656300000", nil)}},
 		{"resolved.json", []ingest.Event{payments("resolved", "p99 latency of POST /charges is 0.41s (threshold 1.5s).", "1714655100000",
-			ptr(at("2024-05-02T13:05:00Z")))}},
+			ingesttest.Ptr(ingesttest.Time("2024-05-02T13:05:00Z")))}},
 		{"grouped.json", []ingest.Event{
 			{
 				// no annotations: title from alertname, description from valueString, URL from dashboardURL
 				Kind: ingest.KindAlert, Source: Name, DedupKey: "1a2b3c4d5e6f7081@2024-05-03T07:00:10Z", Status: "firing",
 				Title: "DiskUsage", Description: "[ var='B' labels={instance=db-1} value=91.2 ]", Severity: "warning",
-				Service: "postgres", Environment: "staging", StartsAt: at("2024-05-03T07:00:10.5Z"),
+				Service: "postgres", Environment: "staging", StartsAt: ingesttest.Time("2024-05-03T07:00:10.5Z"),
 				URL: "https://grafana.example.org/d/infra-disks?orgId=3",
 				Labels: map[string]string{"alertname": "DiskUsage", "grafana_folder": "Infra", "app": "postgres", "env": "staging",
 					"severity": "warning", "instance": "db-1"},
 			},
 			{
 				Kind: ingest.KindAlert, Source: Name, DedupKey: "2b3c4d5e6f708192@2024-05-03T07:00:10Z", Status: "firing",
-				Title: "db-2 disk above 90%", Severity: "warning", Service: "node", StartsAt: at("2024-05-03T07:00:10.5Z"),
+				Title: "db-2 disk above 90%", Severity: "warning", Service: "node", StartsAt: ingesttest.Time("2024-05-03T07:00:10.5Z"),
 				URL:    "https://grafana.example.org/alerting/grafana/disk01/view?orgId=3",
 				Labels: map[string]string{"alertname": "DiskUsage", "grafana_folder": "Infra", "job": "node", "severity": "warning", "instance": "db-2"},
 			},
 			{
 				Kind: ingest.KindAlert, Source: Name, DedupKey: "3c4d5e6f70819203@2024-05-03T06:10:00Z", Status: "resolved",
 				Title: "search-1 disk above 90%", Description: "Back to 71%.", Severity: "warning", Service: "search",
-				Environment: "production", StartsAt: at("2024-05-03T06:10:00Z"), EndsAt: ptr(at("2024-05-03T07:00:00Z")),
+				Environment: "production", StartsAt: ingesttest.Time("2024-05-03T06:10:00Z"), EndsAt: ingesttest.Ptr(ingesttest.Time("2024-05-03T07:00:00Z")),
 				URL: "https://grafana.example.org/", // externalURL, the only URL left
 				Labels: map[string]string{"alertname": "DiskUsage", "grafana_folder": "Infra", "service": "search",
 					"environment": "production", "severity": "warning", "instance": "search-1"},
@@ -143,37 +70,30 @@ func TestParse(t *testing.T) {
 				DedupKey: ingest.LabelSetFingerprint(map[string]string{"alertname": "NoStatus", "severity": "1", "service": "edge", "env": "prod"}) +
 					"@2024-05-03T08:00:00Z",
 				Status: "firing", Title: "NoStatus", Severity: "1", Service: "edge", Environment: "prod",
-				StartsAt: at("2024-05-03T08:00:00Z"),
+				StartsAt: ingesttest.Time("2024-05-03T08:00:00Z"),
 				Labels:   map[string]string{"alertname": "NoStatus", "severity": "1", "service": "edge", "env": "prod"},
 			},
 			{
 				// resolved with the zero endsAt: no EndsAt; numeric fingerprint; empty annotations fall back
 				Kind: ingest.KindAlert, Source: Name, DedupKey: "998877@2024-05-03T08:00:00Z", Status: "resolved",
-				Title: "NoEnd", Description: "[ var='A' value=0 ]", Service: "cron", StartsAt: at("2024-05-03T08:00:00Z"),
+				Title: "NoEnd", Description: "[ var='A' value=0 ]", Service: "cron", StartsAt: ingesttest.Time("2024-05-03T08:00:00Z"),
 				Labels: map[string]string{"alertname": "NoEnd", "job": "cron"},
 			},
 		}},
 		{"test_notification.json", nil},
 	}
+	var run []ingesttest.Case
 	for _, c := range cases {
-		t.Run(c.file, func(t *testing.T) {
-			d, err := Parse(load(t, c.file), nil, ingest.Mapping{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d.ID != "" {
-				t.Errorf("ID = %q, want none", d.ID)
-			}
-			checkEvents(t, d.Events, c.want)
-		})
+		run = append(run, ingesttest.Case{Name: c.file, Body: ingesttest.Fixture(t, c.file), Want: ingest.Delivery{Events: c.want}})
 	}
+	ingesttest.RunCases(t, Parse, run)
 }
 
 // TestLifecycle: re-notifications and the resolution share the DedupKey.
 func TestLifecycle(t *testing.T) {
 	var keys []string
 	for _, f := range []string{"firing.json", "renotify.json", "resolved.json"} {
-		d, err := Parse(load(t, f), nil, ingest.Mapping{})
+		d, err := Parse(ingesttest.Fixture(t, f), nil, ingest.Mapping{})
 		if err != nil || len(d.Events) != 1 {
 			t.Fatalf("%s: %v", f, err)
 		}
@@ -182,7 +102,7 @@ func TestLifecycle(t *testing.T) {
 	if keys[0] != keys[1] || keys[0] != keys[2] {
 		t.Errorf("keys differ: %v", keys)
 	}
-	refire := strings.Replace(string(load(t, "firing.json")), `"startsAt": "2024-05-02T12:20:00Z"`, `"startsAt": "2024-05-02T18:00:00Z"`, 1)
+	refire := strings.Replace(string(ingesttest.Fixture(t, "firing.json")), `"startsAt": "2024-05-02T12:20:00Z"`, `"startsAt": "2024-05-02T18:00:00Z"`, 1)
 	d, err := Parse([]byte(refire), nil, ingest.Mapping{})
 	if err != nil || d.Events[0].DedupKey == keys[0] {
 		t.Errorf("re-fire: %v, key %q", err, d.Events[0].DedupKey)
@@ -209,7 +129,7 @@ func TestParseErrors(t *testing.T) {
 		{"empty", "  ", -1, "", "empty body"},
 		{"malformed", `{"alerts": [{"status": "firing",}]}`, -1, "", "malformed JSON"},
 		{"array body", `[]`, -1, "", "expected a JSON object"},
-		{"legacy", string(load(t, "legacy.json")), -1, "alerts", "legacy dashboard alerting"},
+		{"legacy", string(ingesttest.Fixture(t, "legacy.json")), -1, "alerts", "legacy dashboard alerting"},
 		{"custom payload", `{"text": "CPU high"}`, -1, "alerts", "custom payload"},
 		{"alerts string", `{"alerts": "none"}`, -1, "alerts", "must be an array"},
 		{"empty alerts", `{"alerts": []}`, -1, "alerts", "is empty"},
@@ -227,17 +147,15 @@ func TestParseErrors(t *testing.T) {
 		{"dashboardURL array", `{"alerts": [{"startsAt": "2024-05-02T09:00:00Z", "dashboardURL": []}]}`, 0, "alerts[0].dashboardURL", "must be a string"},
 		{"valueString number", `{"alerts": [{"startsAt": "2024-05-02T09:00:00Z", "valueString": 1}]}`, 0, "alerts[0].valueString", "must be a string"},
 		{"fingerprint object", `{"alerts": [{"startsAt": "2024-05-02T09:00:00Z", "fingerprint": {}}]}`, 0, "alerts[0].fingerprint", "must be a string or a number"},
+		// Grafana checks its string fields (status, the URLs, valueString) after the others.
+		{"status and startsAt wrong", `{"alerts": [{"status": 1, "startsAt": "soon"}]}`, 0, "alerts[0].startsAt", "RFC 3339"},
+		{"generatorURL and fingerprint wrong", `{"alerts": [{"startsAt": "2024-05-02T09:00:00Z", "generatorURL": 1, "fingerprint": {}}]}`, 0, "alerts[0].fingerprint", "must be a string or a number"},
+		{"panelURL and generatorURL wrong", `{"alerts": [{"startsAt": "2024-05-02T09:00:00Z", "generatorURL": 1, "panelURL": 2}]}`, 0, "alerts[0].panelURL", "must be a string"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := Parse([]byte(c.body), nil, ingest.Mapping{})
-			var ie *ingest.Error
-			if !errors.As(err, &ie) {
-				t.Fatalf("err = %v (%T), want *ingest.Error", err, err)
-			}
-			if ie.Index != c.index || ie.Field != c.field || !strings.Contains(ie.Msg, c.msg) {
-				t.Errorf("err = %+v, want index %d field %q msg containing %q", ie, c.index, c.field, c.msg)
-			}
+			ingesttest.CheckError(t, err, c.index, c.field, c.msg)
 		})
 	}
 }
@@ -251,37 +169,12 @@ func TestApplyValidate(t *testing.T) {
 		Severities:    map[string]string{"1": ingest.SeverityCritical, "high": ingest.SeverityWarning},
 		Environment:   "prod",
 	}
-	got := map[string][]ingest.Event{}
-	for _, m := range []ingest.Mapping{{}, override} {
-		for _, file := range validFixtures {
-			d, err := Parse(load(t, file), nil, m)
-			if err != nil {
-				t.Fatalf("%s: %v", file, err)
-			}
-			for i := range d.Events {
-				ev := d.Events[i]
-				m.Apply(&ev)
-				if err := ingest.Validate(&ev, i); err != nil {
-					t.Errorf("%s event %d: %v", file, i, err)
-				}
-				if m.Environment != "" {
-					got[file] = append(got[file], ev)
-				}
-			}
-		}
-	}
-	check := func(file string, i int, service, severity, env string) {
-		t.Helper()
-		ev := got[file][i]
-		if ev.Service != service || ev.Severity != severity || ev.Environment != env {
-			t.Errorf("%s event %d: service %q severity %q env %q, want %q %q %q", file, i, ev.Service, ev.Severity, ev.Environment, service, severity, env)
-		}
-	}
-	check("firing.json", 0, "payments-api", ingest.SeverityWarning, "production") // folder label renamed; severity remapped
-	check("grouped.json", 0, "infra", ingest.SeverityWarning, "staging")
-	check("grouped.json", 1, "infra", ingest.SeverityWarning, "prod")
-	check("odd.json", 0, "edge-proxy", ingest.SeverityCritical, "prod")
-	check("odd.json", 1, "cron", "", "prod")
+	got := ingesttest.CheckFixturesValidate(t, Parse, validFixtures, nil, override)
+	got.Check(t, "firing.json", 0, "payments-api", ingest.SeverityWarning, "production") // folder label renamed; severity remapped
+	got.Check(t, "grouped.json", 0, "infra", ingest.SeverityWarning, "staging")
+	got.Check(t, "grouped.json", 1, "infra", ingest.SeverityWarning, "prod")
+	got.Check(t, "odd.json", 0, "edge-proxy", ingest.SeverityCritical, "prod")
+	got.Check(t, "odd.json", 1, "cron", "", "prod")
 }
 
 // --- signatures ---
@@ -297,7 +190,7 @@ func sign(key string, msg ...string) string {
 }
 
 func TestVerify(t *testing.T) {
-	body := string(load(t, "firing.json"))
+	body := string(ingesttest.Fixture(t, "firing.json"))
 	now := time.Date(2024, 5, 2, 12, 21, 0, 0, time.UTC)
 	ts := strconv.FormatInt(now.Add(-40*time.Second).Unix(), 10)
 	old := strconv.FormatInt(now.Add(-6*time.Minute).Unix(), 10)
@@ -343,24 +236,13 @@ func TestVerify(t *testing.T) {
 				h.Set(k, v)
 			}
 			err := VerifyAt(c.secret, h, []byte(body), c.opts, now)
-			if c.refuse == "" {
-				if err != nil {
-					t.Fatalf("refused: %v", err)
-				}
-				return
-			}
-			if !errors.Is(err, ingest.ErrUnauthenticated) || !strings.Contains(err.Error(), c.refuse) {
-				t.Fatalf("err = %v, want a refusal containing %q", err, c.refuse)
-			}
-			if strings.Contains(err.Error(), secret) {
-				t.Errorf("refusal reveals the secret: %v", err)
-			}
+			ingesttest.CheckVerify(t, err, c.refuse == "", c.refuse, secret)
 		})
 	}
 }
 
 func TestVerifyUsesTheClock(t *testing.T) {
-	body := load(t, "firing.json")
+	body := ingesttest.Fixture(t, "firing.json")
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
 	h := http.Header{}
 	h.Set("X-Grafana-Alerting-Signature", sign(secret, ts, ":", string(body)))
@@ -413,49 +295,18 @@ func TestInstructions(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	entries, err := os.ReadDir("testdata")
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".json") {
-			f.Add(load(f, e.Name()))
-		}
-	}
+	ingesttest.AddFixtures(f)
 	for _, s := range []string{``, `{}`, `null`, `{"alerts":[{}]}`, `{"alerts":[{"startsAt":1e12,"endsAt":"0001-01-01T00:00:00Z"}]}`,
 		`{"alerts":[{"startsAt":"2024-05-02T09:00:00Z","endsAt":"2024-05-02T08:00:00Z","status":"resolved"}]}`} {
 		f.Add([]byte(s))
 	}
-	mappings := []ingest.Mapping{{}, {ServiceLabels: []string{"grafana_folder"}, Services: map[string]string{"Payments": "pay"},
-		Severities: map[string]string{"1": "critical"}, Environment: "prod"}}
+	props := ingesttest.Properties{
+		Mappings: []ingest.Mapping{{}, {ServiceLabels: []string{"grafana_folder"}, Services: map[string]string{"Payments": "pay"},
+			Severities: map[string]string{"1": "critical"}, Environment: "prod"}},
+		Delivery: ingesttest.Identified(ingest.KindAlert, Name),
+	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		for _, m := range mappings {
-			d, err := Parse(body, nil, m)
-			if err != nil {
-				var ie *ingest.Error
-				if !errors.As(err, &ie) {
-					t.Fatalf("error is %T, not *ingest.Error: %v", err, err)
-				}
-				continue
-			}
-			again, _ := Parse(body, nil, m)
-			if !reflect.DeepEqual(d, again) {
-				t.Fatal("Parse is not deterministic")
-			}
-			for i := range d.Events {
-				ev := d.Events[i]
-				if ev.Source != Name || ev.Kind != ingest.KindAlert || ev.DedupKey == "" || ev.StartsAt.IsZero() {
-					t.Fatalf("event %d lacks identity: %+v", i, ev)
-				}
-				m.Apply(&ev)
-				if err := ingest.Validate(&ev, i); err != nil {
-					var ie *ingest.Error
-					if !errors.As(err, &ie) {
-						t.Fatalf("Validate error is %T: %v", err, err)
-					}
-				}
-			}
-		}
+		ingesttest.CheckParseProperties(t, Parse, body, nil, props)
 		// Verify never panics on any body and header value.
 		h := http.Header{}
 		h.Set("X-Grafana-Alerting-Signature", string(body))

@@ -57,7 +57,7 @@ import (
 const Name = "opsgenie"
 
 // loose is a string, number or boolean.
-type loose = ingest.LooseString
+type loose = ingest.FlexString
 
 type payload struct {
 	Action          loose  `json:"action"`
@@ -93,10 +93,6 @@ var (
 	envKeys     = []string{"env", "environment"}
 )
 
-func fail(field, format string, args ...any) error {
-	return &ingest.Error{Index: -1, Field: field, Msg: fmt.Sprintf(format, args...)}
-}
-
 // Parse reads one webhook request body (and headers) into a Delivery. It
 // returns *ingest.Error (Index = item position or -1, Field = JSON path or header) for malformed or
 // invalid input, never panics, and does NOT call m.Apply or ingest.Validate (the caller does, uniformly),
@@ -109,36 +105,36 @@ func Parse(body []byte, h http.Header, m ingest.Mapping) (ingest.Delivery, error
 	}
 	action := strings.ToLower(p.Action.String())
 	if action == "" {
-		return ingest.Delivery{}, fail("action", "is required")
+		return ingest.Delivery{}, ingest.Errorf(-1, "action", "is required")
 	}
 	a := p.Alert
 	if a == nil {
-		return ingest.Delivery{}, fail("alert", "is required")
+		return ingest.Delivery{}, ingest.Errorf(-1, "alert", "is required")
 	}
 	if action == "delete" {
 		return ingest.Delivery{}, nil
 	}
 	created, err := ingest.ParseTimeAnyUnit(a.CreatedAt)
 	if err != nil {
-		return ingest.Delivery{}, fail("alert.createdAt", "must be a Unix timestamp or an RFC 3339 time: %s", ingest.Truncate(err.Error(), 120))
+		return ingest.Delivery{}, ingest.Errorf(-1, "alert.createdAt", "must be a Unix timestamp or an RFC 3339 time: %s", ingest.Truncate(err.Error(), 120))
 	}
 	updated, err := ingest.ParseTimeAnyUnit(a.UpdatedAt)
 	if err != nil {
-		return ingest.Delivery{}, fail("alert.updatedAt", "must be a Unix timestamp or an RFC 3339 time: %s", ingest.Truncate(err.Error(), 120))
+		return ingest.Delivery{}, ingest.Errorf(-1, "alert.updatedAt", "must be a Unix timestamp or an RFC 3339 time: %s", ingest.Truncate(err.Error(), 120))
 	}
 	start := ingest.FirstNonZeroTime(created, updated)
 	if start.IsZero() {
-		return ingest.Delivery{}, fail("alert.createdAt", "is required: the alert has no time")
+		return ingest.Delivery{}, ingest.Errorf(-1, "alert.createdAt", "is required: the alert has no time")
 	}
 	id := a.AlertID.String()
 	var key string
 	switch {
 	case id != "":
-		key = ingest.BoundedDedupKey("alert:", id)
+		key = ingest.DedupKey("alert:", id)
 	case a.Alias.String() != "":
-		key = ingest.BoundedDedupKey("alias:", a.Alias.String()+"@"+start.UTC().Format(time.RFC3339Nano))
+		key = ingest.DedupKey("alias:", a.Alias.String()+"@"+start.UTC().Format(time.RFC3339Nano))
 	default:
-		return ingest.Delivery{}, fail("alert.alertId", "is required (or alert.alias)")
+		return ingest.Delivery{}, ingest.Errorf(-1, "alert.alertId", "is required (or alert.alias)")
 	}
 	priority := a.Priority.String()
 	if priority != "" && strings.Trim(priority, "0123456789") == "" {
@@ -160,7 +156,7 @@ func Parse(body []byte, h http.Header, m ingest.Mapping) (ingest.Delivery, error
 		labels.Set("acknowledged_at", ingest.FormatLabelTime(updated))
 	}
 	for _, k := range sortedKeys(a.Details) {
-		labels.SetDefault(k, detailText(a.Details[k]))
+		labels.Add(k, detailText(a.Details[k]))
 	}
 	tags, err := tagList(a.Tags)
 	if err != nil {
@@ -170,10 +166,7 @@ func Parse(body []byte, h http.Header, m ingest.Mapping) (ingest.Delivery, error
 		labels.SetTag(t)
 	}
 	service := m.ServiceFrom(labels, serviceKeys, "")
-	env := ""
-	for _, k := range envKeys {
-		env = ingest.FirstNonEmpty(env, labels[k])
-	}
+	env := ingest.FirstLabel(labels, envKeys...)
 	title := ingest.FirstNonEmpty(a.Message.String(), a.Alias.String())
 	if title == "" {
 		title = "Opsgenie alert " + ingest.FirstNonEmpty(a.TinyID.String(), id)
@@ -185,7 +178,7 @@ func Parse(body []byte, h http.Header, m ingest.Mapping) (ingest.Delivery, error
 		return ingest.Delivery{Events: []ingest.Event{{
 			Kind:        ingest.KindNote,
 			Source:      Name,
-			DedupKey:    ingest.BoundedDedupKey("note:", ingest.FirstNonEmpty(id, a.Alias.String())+":"+noteID),
+			DedupKey:    ingest.DedupKey("note:", ingest.FirstNonEmpty(id, a.Alias.String())+":"+noteID),
 			Title:       ingest.Truncate("Note on "+title, ingest.MaxTitle),
 			Description: ingest.Truncate(a.Note.String(), ingest.MaxDescription),
 			Service:     service,
@@ -227,13 +220,13 @@ func tagList(raw json.RawMessage) ([]string, error) {
 	if strings.HasPrefix(s, `"`) {
 		var str string
 		if err := json.Unmarshal(raw, &str); err != nil {
-			return nil, fail("alert.tags", "must be an array of strings")
+			return nil, ingest.Errorf(-1, "alert.tags", "must be an array of strings")
 		}
 		return strings.Split(str, ","), nil
 	}
 	var list []loose
 	if err := json.Unmarshal(raw, &list); err != nil {
-		return nil, fail("alert.tags", "must be an array of strings")
+		return nil, ingest.Errorf(-1, "alert.tags", "must be an array of strings")
 	}
 	out := make([]string, 0, len(list))
 	for _, t := range list {

@@ -41,7 +41,6 @@ package pagerduty
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -100,7 +99,7 @@ func Verify(secret string, h http.Header, body []byte, opts ingest.VerifyOptions
 }
 
 // loose is a string, number or boolean.
-type loose = ingest.LooseString
+type loose = ingest.FlexString
 
 type payload struct {
 	Event *struct {
@@ -152,10 +151,6 @@ var incidentEvents = map[string]bool{
 	"incident.service_updated": true, "incident.incident_type.changed": true,
 }
 
-func fail(field, format string, args ...any) error {
-	return &ingest.Error{Index: -1, Field: field, Msg: fmt.Sprintf(format, args...)}
-}
-
 // Parse reads one webhook request body (and headers) into a Delivery. It
 // returns *ingest.Error (Index = item position or -1, Field = JSON path or header) for malformed or
 // invalid input, never panics, and does NOT call m.Apply or ingest.Validate (the caller does, uniformly),
@@ -168,18 +163,18 @@ func Parse(body []byte, h http.Header, m ingest.Mapping) (ingest.Delivery, error
 	}
 	e := p.Event
 	if e == nil {
-		return ingest.Delivery{}, fail("event", "is required: a PagerDuty V3 webhook is {\"event\": {...}}")
+		return ingest.Delivery{}, ingest.Errorf(-1, "event", "is required: a PagerDuty V3 webhook is {\"event\": {...}}")
 	}
 	typ := strings.ToLower(e.EventType.String())
 	if typ == "" {
-		return ingest.Delivery{}, fail("event.event_type", "is required")
+		return ingest.Delivery{}, ingest.Errorf(-1, "event.event_type", "is required")
 	}
 	if typ == "pagey.ping" {
 		return ingest.Delivery{}, nil
 	}
 	occurred, err := ingest.ParseTimeAnyUnit(e.OccurredAt)
 	if err != nil {
-		return ingest.Delivery{}, fail("event.occurred_at", "must be an ISO 8601 time: %s", ingest.Truncate(err.Error(), 120))
+		return ingest.Delivery{}, ingest.Errorf(-1, "event.occurred_at", "must be an ISO 8601 time: %s", ingest.Truncate(err.Error(), 120))
 	}
 	d := ingest.Delivery{ID: ingest.FirstNonEmpty(e.ID.String(), h.Get(webhookIDHeader))}
 	dt := e.Data
@@ -187,7 +182,7 @@ func Parse(body []byte, h http.Header, m ingest.Mapping) (ingest.Delivery, error
 	switch {
 	case isIncident:
 		if dt == nil {
-			return ingest.Delivery{}, fail("event.data", "is required in a %s event", typ)
+			return ingest.Delivery{}, ingest.Errorf(-1, "event.data", "is required in a %s event", typ)
 		}
 		ev, err := incidentEvent(typ, dt, e.Agent, occurred, m)
 		if err != nil {
@@ -196,7 +191,7 @@ func Parse(body []byte, h http.Header, m ingest.Mapping) (ingest.Delivery, error
 		d.Events = []ingest.Event{ev}
 	case typ == "incident.annotated" || typ == "incident.status_update_published":
 		if dt == nil {
-			return ingest.Delivery{}, fail("event.data", "is required in a %s event", typ)
+			return ingest.Delivery{}, ingest.Errorf(-1, "event.data", "is required in a %s event", typ)
 		}
 		ev, err := noteEvent(typ, dt, e.Agent, occurred, m)
 		if err != nil {
@@ -208,7 +203,7 @@ func Parse(body []byte, h http.Header, m ingest.Mapping) (ingest.Delivery, error
 		// for the timeline, but not an error either.
 		return ingest.Delivery{}, nil
 	default:
-		return ingest.Delivery{}, fail("event.event_type", "Hindsight does not take PagerDuty %q events: subscribe only to incident events", ingest.Truncate(typ, 60))
+		return ingest.Delivery{}, ingest.Errorf(-1, "event.event_type", "Hindsight does not take PagerDuty %q events: subscribe only to incident events", ingest.Truncate(typ, 60))
 	}
 	return d, nil
 }
@@ -216,15 +211,15 @@ func Parse(body []byte, h http.Header, m ingest.Mapping) (ingest.Delivery, error
 func incidentEvent(typ string, dt *data, agent *ref, occurred time.Time, m ingest.Mapping) (ingest.Event, error) {
 	id := dt.ID.String()
 	if id == "" {
-		return ingest.Event{}, fail("event.data.id", "is required")
+		return ingest.Event{}, ingest.Errorf(-1, "event.data.id", "is required")
 	}
 	created, err := ingest.ParseTimeAnyUnit(dt.CreatedAt)
 	if err != nil {
-		return ingest.Event{}, fail("event.data.created_at", "must be an ISO 8601 time: %s", ingest.Truncate(err.Error(), 120))
+		return ingest.Event{}, ingest.Errorf(-1, "event.data.created_at", "must be an ISO 8601 time: %s", ingest.Truncate(err.Error(), 120))
 	}
 	start := ingest.FirstNonZeroTime(created, occurred)
 	if start.IsZero() {
-		return ingest.Event{}, fail("event.data.created_at", "is required: the incident has no time")
+		return ingest.Event{}, ingest.Errorf(-1, "event.data.created_at", "is required: the incident has no time")
 	}
 	status := ingest.StatusFiring
 	if typ == "incident.resolved" || (typ != "incident.reopened" && strings.EqualFold(dt.Status.String(), "resolved")) {
@@ -273,7 +268,7 @@ func incidentEvent(typ string, dt *data, agent *ref, occurred time.Time, m inges
 	return ingest.Event{
 		Kind:     ingest.KindAlert,
 		Source:   Name,
-		DedupKey: ingest.BoundedDedupKey("incident:", id),
+		DedupKey: ingest.DedupKey("incident:", id),
 		Status:   status,
 		Title:    ingest.Truncate(title, ingest.MaxTitle),
 		Severity: ingest.FirstNonEmpty(priority, dt.Urgency.String()),
@@ -288,10 +283,10 @@ func incidentEvent(typ string, dt *data, agent *ref, occurred time.Time, m inges
 func noteEvent(typ string, dt *data, agent *ref, occurred time.Time, m ingest.Mapping) (ingest.Event, error) {
 	id := dt.ID.String()
 	if id == "" {
-		return ingest.Event{}, fail("event.data.id", "is required")
+		return ingest.Event{}, ingest.Errorf(-1, "event.data.id", "is required")
 	}
 	if occurred.IsZero() {
-		return ingest.Event{}, fail("event.occurred_at", "is required")
+		return ingest.Event{}, ingest.Errorf(-1, "event.occurred_at", "is required")
 	}
 	prefix, kindName, text := "note:", "Note", dt.Content.String()
 	if typ == "incident.status_update_published" {
@@ -314,7 +309,7 @@ func noteEvent(typ string, dt *data, agent *ref, occurred time.Time, m ingest.Ma
 	return ingest.Event{
 		Kind:        ingest.KindNote,
 		Source:      Name,
-		DedupKey:    ingest.BoundedDedupKey(prefix, id),
+		DedupKey:    ingest.DedupKey(prefix, id),
 		Title:       ingest.Truncate(title, ingest.MaxTitle),
 		Description: ingest.Truncate(text, ingest.MaxDescription),
 		Service:     m.ServiceFrom(labels, nil, ""),

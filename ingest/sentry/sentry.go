@@ -104,7 +104,7 @@ type payload struct {
 }
 
 // loose is a string, number or boolean.
-type loose = ingest.LooseString
+type loose = ingest.FlexString
 
 type issueAlert struct {
 	Title loose `json:"title"`
@@ -174,10 +174,6 @@ type metricAlert struct {
 	} `json:"alert_rule"`
 }
 
-func fail(field, format string, args ...any) error {
-	return &ingest.Error{Index: -1, Field: field, Msg: fmt.Sprintf(format, args...)}
-}
-
 // Parse reads one webhook request body (and headers) into a Delivery. It
 // returns *ingest.Error (Index = item position or -1, Field = JSON path or header) for malformed or
 // invalid input, never panics, and does NOT call m.Apply or ingest.Validate (the caller does, uniformly),
@@ -192,7 +188,7 @@ func Parse(body []byte, h http.Header, m ingest.Mapping) (ingest.Delivery, error
 	switch resource {
 	case "", "event_alert", "issue", "metric_alert":
 	default:
-		return ingest.Delivery{}, fail(resourceHeader, "Hindsight does not take Sentry %q webhooks: subscribe the integration only to issue webhooks and alert rule actions", ingest.Truncate(resource, 60))
+		return ingest.Delivery{}, ingest.Errorf(-1, resourceHeader, "Hindsight does not take Sentry %q webhooks: subscribe the integration only to issue webhooks and alert rule actions", ingest.Truncate(resource, 60))
 	}
 	var p payload
 	if err := ingest.DecodeWebhookBody(body, &p); err != nil {
@@ -207,7 +203,7 @@ func Parse(body []byte, h http.Header, m ingest.Mapping) (ingest.Delivery, error
 		case p.Data.Issue != nil:
 			resource = "issue"
 		default:
-			return ingest.Delivery{}, fail(resourceHeader, "is missing, and the body has no data.event, data.issue or data.metric_alert")
+			return ingest.Delivery{}, ingest.Errorf(-1, resourceHeader, "is missing, and the body has no data.event, data.issue or data.metric_alert")
 		}
 	}
 	// The hook timestamp is when Sentry sent the request; a bad one is ignored.
@@ -234,16 +230,16 @@ func Parse(body []byte, h http.Header, m ingest.Mapping) (ingest.Delivery, error
 func eventAlert(p *payload, sent time.Time, m ingest.Mapping) (ingest.Event, error) {
 	e := p.Data.Event
 	if e == nil {
-		return ingest.Event{}, fail("data.event", "is required in an event_alert webhook")
+		return ingest.Event{}, ingest.Errorf(-1, "data.event", "is required in an event_alert webhook")
 	}
 	var key string
 	switch {
 	case e.IssueID.String() != "":
-		key = ingest.BoundedDedupKey("issue:", e.IssueID.String())
+		key = ingest.DedupKey("issue:", e.IssueID.String())
 	case e.EventID.String() != "":
-		key = ingest.BoundedDedupKey("event:", e.EventID.String())
+		key = ingest.DedupKey("event:", e.EventID.String())
 	default:
-		return ingest.Event{}, fail("data.event.issue_id", "is required (or data.event.event_id)")
+		return ingest.Event{}, ingest.Errorf(-1, "data.event.issue_id", "is required (or data.event.event_id)")
 	}
 	start, err := firstTime(
 		timeField{e.Datetime, "data.event.datetime"},
@@ -254,7 +250,7 @@ func eventAlert(p *payload, sent time.Time, m ingest.Mapping) (ingest.Event, err
 	}
 	start = ingest.FirstNonZeroTime(start, sent)
 	if start.IsZero() {
-		return ingest.Event{}, fail("data.event.datetime", "is required: the event has no time")
+		return ingest.Event{}, ingest.Errorf(-1, "data.event.datetime", "is required: the event has no time")
 	}
 	rule := ingest.FirstNonEmpty(p.Data.TriggeredRule.String(), issueAlertTitle(p.Data.IssueAlert))
 	project := projectSlug(e.Project.String(), e.URL.String(), e.WebURL.String())
@@ -269,7 +265,7 @@ func eventAlert(p *payload, sent time.Time, m ingest.Mapping) (ingest.Event, err
 	labels.Set("release", e.Release.String())
 	tags := eventTags(e.Tags)
 	for _, t := range tags {
-		labels.SetDefault(t[0], t[1])
+		labels.Add(t[0], t[1])
 	}
 	env := e.Environment.String()
 	for _, t := range tags {
@@ -307,10 +303,10 @@ func eventAlert(p *payload, sent time.Time, m ingest.Mapping) (ingest.Event, err
 func issueEvent(p *payload, sent time.Time, m ingest.Mapping) (ingest.Event, error) {
 	is := p.Data.Issue
 	if is == nil {
-		return ingest.Event{}, fail("data.issue", "is required in an issue webhook")
+		return ingest.Event{}, ingest.Errorf(-1, "data.issue", "is required in an issue webhook")
 	}
 	if is.ID.String() == "" {
-		return ingest.Event{}, fail("data.issue.id", "is required")
+		return ingest.Event{}, ingest.Errorf(-1, "data.issue.id", "is required")
 	}
 	first, err := firstTime(timeField{is.FirstSeen, "data.issue.firstSeen"})
 	if err != nil {
@@ -322,7 +318,7 @@ func issueEvent(p *payload, sent time.Time, m ingest.Mapping) (ingest.Event, err
 	}
 	start := ingest.FirstNonZeroTime(first, last, sent)
 	if start.IsZero() {
-		return ingest.Event{}, fail("data.issue.firstSeen", "is required: the issue has no time")
+		return ingest.Event{}, ingest.Errorf(-1, "data.issue.firstSeen", "is required: the issue has no time")
 	}
 	action := strings.ToLower(p.Action.String())
 	status := ingest.StatusFiring
@@ -358,7 +354,7 @@ func issueEvent(p *payload, sent time.Time, m ingest.Mapping) (ingest.Event, err
 	return ingest.Event{
 		Kind:        ingest.KindAlert,
 		Source:      Name,
-		DedupKey:    ingest.BoundedDedupKey("issue:", is.ID.String()),
+		DedupKey:    ingest.DedupKey("issue:", is.ID.String()),
 		Status:      status,
 		Title:       ingest.Truncate(ingest.FirstNonEmpty(is.Title.String(), is.Culprit.String(), is.ShortID.String(), "Sentry issue "+is.ID.String()), ingest.MaxTitle),
 		Description: ingest.Truncate(strings.Join(desc, "\n"), ingest.MaxDescription),
@@ -374,10 +370,10 @@ func issueEvent(p *payload, sent time.Time, m ingest.Mapping) (ingest.Event, err
 func metricAlertEvent(p *payload, sent time.Time, m ingest.Mapping) (ingest.Event, error) {
 	ma := p.Data.MetricAlert
 	if ma == nil {
-		return ingest.Event{}, fail("data.metric_alert", "is required in a metric_alert webhook")
+		return ingest.Event{}, ingest.Errorf(-1, "data.metric_alert", "is required in a metric_alert webhook")
 	}
 	if ma.ID.String() == "" {
-		return ingest.Event{}, fail("data.metric_alert.id", "is required")
+		return ingest.Event{}, ingest.Errorf(-1, "data.metric_alert.id", "is required")
 	}
 	start, err := firstTime(
 		timeField{ma.DateStarted, "data.metric_alert.date_started"},
@@ -388,7 +384,7 @@ func metricAlertEvent(p *payload, sent time.Time, m ingest.Mapping) (ingest.Even
 	}
 	start = ingest.FirstNonZeroTime(start, sent)
 	if start.IsZero() {
-		return ingest.Event{}, fail("data.metric_alert.date_started", "is required: the metric alert has no time")
+		return ingest.Event{}, ingest.Errorf(-1, "data.metric_alert.date_started", "is required: the metric alert has no time")
 	}
 	closed, err := firstTime(timeField{ma.DateClosed, "data.metric_alert.date_closed"})
 	if err != nil {
@@ -434,7 +430,7 @@ func metricAlertEvent(p *payload, sent time.Time, m ingest.Mapping) (ingest.Even
 	return ingest.Event{
 		Kind:        ingest.KindAlert,
 		Source:      Name,
-		DedupKey:    ingest.BoundedDedupKey("metric_alert:", ma.ID.String()),
+		DedupKey:    ingest.DedupKey("metric_alert:", ma.ID.String()),
 		Status:      status,
 		Title:       ingest.Truncate(ingest.FirstNonEmpty(ruleName, stripStatePrefix(descTitle), ma.Title.String(), "Sentry metric alert "+ma.ID.String()), ingest.MaxTitle),
 		Description: ingest.Truncate(desc, ingest.MaxDescription),
@@ -459,7 +455,7 @@ func firstTime(fields ...timeField) (time.Time, error) {
 	for _, f := range fields {
 		t, err := ingest.ParseTimeAnyUnit(f.raw)
 		if err != nil {
-			return time.Time{}, fail(f.field, "must be an RFC 3339 time or a Unix timestamp: %s", ingest.Truncate(err.Error(), 120))
+			return time.Time{}, ingest.Errorf(-1, f.field, "must be an RFC 3339 time or a Unix timestamp: %s", ingest.Truncate(err.Error(), 120))
 		}
 		if !t.IsZero() {
 			return t, nil
