@@ -119,31 +119,13 @@ func containsString(list []string, v string) bool {
 	return false
 }
 
-func (s *Server) apiIncident(c *gin.Context) *models.Incident {
-	id, err := paramID(c, "id")
-	if err != nil {
-		s.fail(c, err)
-		return nil
-	}
-	inc, err := s.store.Incident(c.Request.Context(), id)
-	if errors.Is(err, models.ErrNotFound) {
-		s.fail(c, errNotFound("incident INC-"+itoa(id)))
-		return nil
-	}
-	if err != nil {
-		s.fail(c, err)
-		return nil
-	}
-	return inc
-}
-
 func (s *Server) writeIncident(c *gin.Context, status int, inc *models.Incident) {
 	c.Header("ETag", incidentETag(inc))
 	c.JSON(status, toIncidentJSON(inc))
 }
 
 func (s *Server) apiIncidentGet(c *gin.Context) {
-	if inc := s.apiIncident(c); inc != nil {
+	if inc := s.loadIncident(c); inc != nil {
 		s.writeIncident(c, http.StatusOK, inc)
 	}
 }
@@ -169,7 +151,7 @@ func (s *Server) apiIncidentCreate(c *gin.Context) {
 }
 
 func (s *Server) apiIncidentPatch(c *gin.Context) {
-	inc := s.apiIncident(c)
+	inc := s.loadIncident(c)
 	if inc == nil {
 		return
 	}
@@ -196,7 +178,7 @@ func (s *Server) apiIncidentPatch(c *gin.Context) {
 }
 
 func (s *Server) apiIncidentDelete(c *gin.Context) {
-	inc := s.apiIncident(c)
+	inc := s.loadIncident(c)
 	if inc == nil {
 		return
 	}

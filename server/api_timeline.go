@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -85,7 +84,7 @@ type suspectJSON struct {
 }
 
 func (s *Server) apiTimelineGet(c *gin.Context) {
-	inc := s.apiIncident(c)
+	inc := s.loadIncident(c)
 	if inc == nil {
 		return
 	}
@@ -131,7 +130,7 @@ func (s *Server) apiTimelineGet(c *gin.Context) {
 // apiTimelineImport adds the events of a filter; the default window is the
 // incident's (2 h before impact to 30 min after resolution).
 func (s *Server) apiTimelineImport(c *gin.Context) {
-	inc := s.apiIncident(c)
+	inc := s.loadIncident(c)
 	if inc == nil {
 		return
 	}
@@ -207,7 +206,7 @@ func (s *Server) apiTimelineImport(c *gin.Context) {
 }
 
 func (s *Server) apiNoteCreate(c *gin.Context) {
-	inc := s.apiIncident(c)
+	inc := s.loadIncident(c)
 	if inc == nil {
 		return
 	}
@@ -259,30 +258,8 @@ func decodeStrict(c *gin.Context, dst any) error {
 	return nil
 }
 
-func (s *Server) apiEntry(c *gin.Context) (*models.Incident, *models.TimelineEntry) {
-	inc := s.apiIncident(c)
-	if inc == nil {
-		return nil, nil
-	}
-	id, err := strconv.ParseInt(c.Param("entry"), 10, 64)
-	if err != nil {
-		s.fail(c, errBadRequest("%q is not an entry id", c.Param("entry")))
-		return nil, nil
-	}
-	e, err := s.store.TimelineEntry(c.Request.Context(), inc.ID, id)
-	if errors.Is(err, models.ErrNotFound) {
-		s.fail(c, errNotFound("timeline entry "+c.Param("entry")))
-		return nil, nil
-	}
-	if err != nil {
-		s.fail(c, err)
-		return nil, nil
-	}
-	return inc, e
-}
-
 func (s *Server) apiEntryPatch(c *gin.Context) {
-	inc, e := s.apiEntry(c)
+	inc, e := s.loadEntry(c)
 	if e == nil {
 		return
 	}
@@ -316,7 +293,7 @@ func (s *Server) apiEntryPatch(c *gin.Context) {
 }
 
 func (s *Server) apiEntryDelete(c *gin.Context) {
-	inc, e := s.apiEntry(c)
+	inc, e := s.loadEntry(c)
 	if e == nil {
 		return
 	}
@@ -335,7 +312,7 @@ func (s *Server) apiEntryDelete(c *gin.Context) {
 // null clears it, except started), and an order violation is a 422 naming
 // the moment.
 func (s *Server) apiKeyMomentsPut(c *gin.Context) {
-	inc := s.apiIncident(c)
+	inc := s.loadIncident(c)
 	if inc == nil {
 		return
 	}
@@ -363,7 +340,7 @@ func (s *Server) apiKeyMomentsPut(c *gin.Context) {
 }
 
 func (s *Server) apiTriggerPut(c *gin.Context) {
-	inc := s.apiIncident(c)
+	inc := s.loadIncident(c)
 	if inc == nil {
 		return
 	}

@@ -47,7 +47,7 @@ func (s *Server) incidentList(c *gin.Context) {
 }
 
 // loadIncident reads the :id parameter and the incident, answering the
-// error itself when it returns nil.
+// error itself (a page or JSON, by path) when it returns nil.
 func (s *Server) loadIncident(c *gin.Context) *models.Incident {
 	id, err := paramID(c, "id")
 	if err != nil {

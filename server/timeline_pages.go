@@ -229,7 +229,7 @@ func (s *Server) loadEntry(c *gin.Context) (*models.Incident, *models.TimelineEn
 	}
 	e, err := s.store.TimelineEntry(c.Request.Context(), inc.ID, id)
 	if errors.Is(err, models.ErrNotFound) {
-		s.fail(c, errNotFound("timeline entry"))
+		s.fail(c, errNotFound("timeline entry "+c.Param("entry")))
 		return nil, nil
 	}
 	if err != nil {
