@@ -3,11 +3,13 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -79,31 +81,59 @@ func BenchmarkIngest(b *testing.B) {
 		reportLatencies(b, latencies, batch)
 	})
 
+	// A storm arrives from several senders at once: the same comparison
+	// with 8 concurrent requests (and 8 concurrent plain INSERTs).
+	var mu sync.Mutex
+	take := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		n := next
+		next += batch
+		return n
+	}
+	b.Run("webhook_parallel", func(b *testing.B) {
+		b.SetParallelism(4)
+		var lat []time.Duration
+		b.ResetTimer()
+		began := time.Now()
+		b.RunParallel(func(pb *testing.PB) {
+			client := &http.Client{}
+			var mine []time.Duration
+			for pb.Next() {
+				body := alertmanagerBatch(take(), batch)
+				req, _ := http.NewRequest(http.MethodPost, app.URL+"/hooks/"+integ.ID, bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+integ.Secret)
+				t := time.Now()
+				res, err := client.Do(req)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				res.Body.Close()
+				mine = append(mine, time.Since(t))
+				if res.StatusCode != http.StatusAccepted {
+					b.Errorf("status %d", res.StatusCode)
+					return
+				}
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		})
+		elapsed := time.Since(began)
+		b.StopTimer()
+		reportLatencies(b, lat, batch)
+		b.ReportMetric(float64(len(lat)*batch)/elapsed.Seconds(), "alerts/s")
+	})
+
 	b.Run("plain_insert", func(b *testing.B) {
 		latencies := make([]time.Duration, 0, b.N)
-		cols := "scope, source, kind, dedup_key, status, title, severity, service, environment, starts_at, labels, received_at, updated_at"
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
-			var sql strings.Builder
-			args := make([]any, 0, batch*13)
-			sql.WriteString("INSERT INTO events (" + cols + ") VALUES ")
-			now := time.Now().UTC()
-			for j := 0; j < batch; j++ {
-				n := next + j
-				if j > 0 {
-					sql.WriteString(", ")
-				}
-				p := len(args)
-				fmt.Fprintf(&sql, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)",
-					p+1, p+2, p+3, p+4, p+5, p+6, p+7, p+8, p+9, p+10, p+11, p+12, p+13)
-				labels := fmt.Sprintf(`{"alertname":"HighErrorRate","instance":"pod-%07d","service":"svc-%02d","severity":"critical","env":"production"}`, n, n%40)
-				args = append(args, "plain", "alertmanager", "alert", fmt.Sprintf("plain-%d", n), "firing",
-					fmt.Sprintf("Error rate above 5%% on pod-%07d", n), "critical", fmt.Sprintf("svc-%02d", n%40), "production",
-					now, labels, now, now)
-			}
-			next += batch
+			first := take()
 			began := time.Now()
-			if _, err := store.DB().ExecContext(ctx, sql.String(), args...); err != nil {
+			if err := plainInsert(ctx, store.DB(), first, batch); err != nil {
 				b.Fatal(err)
 			}
 			latencies = append(latencies, time.Since(began))
@@ -111,6 +141,55 @@ func BenchmarkIngest(b *testing.B) {
 		b.StopTimer()
 		reportLatencies(b, latencies, batch)
 	})
+
+	b.Run("plain_insert_parallel", func(b *testing.B) {
+		b.SetParallelism(4)
+		var lat []time.Duration
+		b.ResetTimer()
+		began := time.Now()
+		b.RunParallel(func(pb *testing.PB) {
+			var mine []time.Duration
+			for pb.Next() {
+				first := take()
+				t := time.Now()
+				if err := plainInsert(ctx, store.DB(), first, batch); err != nil {
+					b.Error(err)
+					return
+				}
+				mine = append(mine, time.Since(t))
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		})
+		elapsed := time.Since(began)
+		b.StopTimer()
+		reportLatencies(b, lat, batch)
+		b.ReportMetric(float64(len(lat)*batch)/elapsed.Seconds(), "alerts/s")
+	})
+}
+
+func plainInsert(ctx context.Context, db *sql.DB, first, batch int) error {
+	cols := "scope, source, kind, dedup_key, status, title, severity, service, environment, starts_at, labels, received_at, updated_at"
+	var q strings.Builder
+	args := make([]any, 0, batch*13)
+	q.WriteString("INSERT INTO events (" + cols + ") VALUES ")
+	now := time.Now().UTC()
+	for j := 0; j < batch; j++ {
+		n := first + j
+		if j > 0 {
+			q.WriteString(", ")
+		}
+		p := len(args)
+		fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)",
+			p+1, p+2, p+3, p+4, p+5, p+6, p+7, p+8, p+9, p+10, p+11, p+12, p+13)
+		labels := fmt.Sprintf(`{"alertname":"HighErrorRate","instance":"pod-%07d","service":"svc-%02d","severity":"critical","env":"production"}`, n, n%40)
+		args = append(args, "plain", "alertmanager", "alert", fmt.Sprintf("plain-%d", n), "firing",
+			fmt.Sprintf("Error rate above 5%% on pod-%07d", n), "critical", fmt.Sprintf("svc-%02d", n%40), "production",
+			now, labels, now, now)
+	}
+	_, err := db.ExecContext(ctx, q.String(), args...)
+	return err
 }
 
 func reportLatencies(b *testing.B, lat []time.Duration, perOp int) {
