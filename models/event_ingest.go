@@ -49,6 +49,16 @@ func (s *Store) Ingest(ctx context.Context, in IncomingDelivery) (IngestResult, 
 	var res IngestResult
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res = IngestResult{}
+		if s.dialect == Postgres {
+			// Plan the dedup lookups with their actual keys: a cached generic
+			// plan made while the events table was small keeps scanning it
+			// sequentially as it grows (measured: a 100-alert webhook's p50
+			// rose from 30 ms to 130 ms over 20,000 events). Scoped to this
+			// transaction: elsewhere cached plans are the better choice.
+			if err := tx.Exec("SET LOCAL plan_cache_mode = force_custom_plan").Error; err != nil {
+				return err
+			}
+		}
 		now := s.Now()
 		headers, _ := json.Marshal(in.Headers)
 		d := Delivery{Scope: in.Scope, IntegrationID: in.IntegrationID, DeliveryKey: in.Key, ReceivedAt: now,

@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -189,6 +190,9 @@ func TestListIncidents(t *testing.T) {
 		check("search no match", models.IncidentFilter{Query: "kubernetes"})
 		check("search punctuation only", models.IncidentFilter{Query: `"*:&|`}, "Redis flushed at midday", "Thank-you e-mails not sent", "Migration locked the findings table")
 
+		if tags, err := s.ListTags(ctx); err != nil || strings.Join(tags, ",") != "cache,email,migration,template" {
+			t.Errorf("tags = %v, %v", tags, err)
+		}
 		page, err := s.ListIncidents(ctx, models.IncidentFilter{PerPage: 2, Page: 2})
 		if err != nil {
 			t.Fatal(err)

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -82,7 +81,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	}
 	switch s.dialect {
 	case Postgres:
-		s.db, err = gorm.Open(postgres.Open(postgresDSN(dsn)), gcfg)
+		s.db, err = gorm.Open(postgres.Open(dsn), gcfg)
 		s.search = postgresSearch{}
 	case SQLite:
 		if dir := filepath.Dir(dsn); dir != "." {
@@ -116,24 +115,6 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 		return nil, fmt.Errorf("reach the %s database: %w", dialect, err)
 	}
 	return s, nil
-}
-
-// postgresDSN plans every statement with its actual parameters. Cached
-// generic plans go wrong for Hindsight's shapes: an IN list of a hundred
-// dedup keys, planned once while the events table was still empty, keeps
-// scanning it sequentially long after it has grown (measured: p50 of a
-// 100-alert webhook rose from 30 ms to 130 ms over 20,000 events).
-func postgresDSN(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return dsn
-	}
-	q := u.Query()
-	if q.Get("plan_cache_mode") == "" {
-		q.Set("plan_cache_mode", "force_custom_plan")
-	}
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 // sqliteDSN turns a file path into a DSN with the settings Hindsight relies on:
