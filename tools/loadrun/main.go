@@ -113,7 +113,7 @@ func main() {
 	case o.concurrency < 1 || o.concurrency > 256:
 		fatalf("-c: use 1 to 256 workers")
 	case o.duration <= 0 || o.duration > 10*time.Minute:
-		fatalf("-d: use a duration up to 10m")
+		fatalf("-d: use a positive duration up to 10m")
 	case o.maxRequests < 1:
 		fatalf("-max-requests: must be positive")
 	}

@@ -46,8 +46,7 @@ func startServer(ctx context.Context, bin, dbURL string, o options) (*server, er
 		"HINDSIGHT_SHUTDOWN_TIMEOUT="+o.shutdownTimeout.String(),
 	)
 	s.cmd.Stdout, s.cmd.Stderr = s.stderr, s.stderr
-	// The server must not outlive loadrun, whatever happens to loadrun.
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	configureChild(s.cmd)
 	s.started = time.Now()
 	if err := s.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", bin, err)

@@ -82,7 +82,7 @@ func (r *report) write(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "- Data: %d incidents (seed %d); load: %d closed-loop workers, %v per scenario after a %v warm-up, at most %d requests per scenario\n",
 		o.incidents, o.seed, o.concurrency, o.duration, o.warmup, o.maxRequests)
-	fmt.Fprintf(w, "- The load generator, the server and the database share this machine. CPU columns are cores used during the scenario (1.00 = one core): the hindsight process, all PostgreSQL processes, loadrun itself, and everything else on the machine; a large \"other\" means unrelated work skewed the figures\n")
+	fmt.Fprintf(w, "- The load generator, the server and the database share this machine. CPU columns are cores used during the scenario (1.00 = one core): the hindsight process, all PostgreSQL processes, loadrun itself, and everything else on the machine; a large \"other\" means unrelated work skewed the figures. CPU ms/request (CPU time divided by requests) depends much less on such interference than req/s and latencies do\n")
 	for _, run := range r.runs {
 		name := "PostgreSQL"
 		if run.dialect == "sqlite" {
@@ -115,22 +115,25 @@ func (r *report) write(w io.Writer) {
 			fmt.Fprintf(w, "| Peak RSS (VmHWM, end of load) | %s |\n", mib(run.peakRSS))
 		}
 		fmt.Fprintf(w, "| CPUs busy in the second before the run | %.0f%% |\n", 100*run.busyBefore)
-		if run.loadAfter != "" {
-			fmt.Fprintf(w, "| Load average after the scenarios | %s |\n", run.loadAfter)
-		}
 		if run.shutdown.signalled || run.shutdown.err != "" {
 			fmt.Fprintf(w, "| SIGTERM under load | %s |\n", run.shutdown.describe())
 		}
 		if len(run.results) > 0 {
 			fmt.Fprintln(w)
-			fmt.Fprintln(w, "| Scenario | Request | Requests | Errors | req/s | p50 | p95 | p99 | max | Bytes/answer | CPU server / db / loadgen / other | RSS after |")
-			fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+			fmt.Fprintln(w, "| Scenario | Request | Requests | Errors | req/s | p50 | p95 | p99 | max | Bytes/answer | CPU ms/request server / db | CPU cores server / db / loadgen / other | RSS after |")
+			fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
 			for _, res := range run.results {
 				c := res.cpu
-				fmt.Fprintf(w, "| %s | `GET %s` | %d | %d | %.1f | %s | %s | %s | %s | %d | %.2f / %.2f / %.2f / %.2f | %s |\n",
+				perReq := func(cores float64) float64 {
+					if res.rps == 0 {
+						return 0
+					}
+					return 1000 * cores / res.rps
+				}
+				fmt.Fprintf(w, "| %s | `GET %s` | %d | %d | %.1f | %s | %s | %s | %s | %d | %.2f / %.2f | %.2f / %.2f / %.2f / %.2f | %s |\n",
 					res.scenario.name, res.scenario.path, res.requests, res.errors, res.rps,
 					ms(res.p50), ms(res.p95), ms(res.p99), ms(res.max), res.meanBytes,
-					c.server, c.db, c.loadgen, c.other, mib(res.rssAfterKB))
+					perReq(c.server), perReq(c.db), c.server, c.db, c.loadgen, c.other, mib(res.rssAfterKB))
 			}
 			for _, res := range run.results {
 				if res.firstError != "" {
