@@ -204,32 +204,59 @@ func recordChange(tx *gorm.DB, incidentID int64, actor *User, action, detail str
 }
 
 // Timeline returns an incident's entries in time order, events attached,
-// in one query: an incident can have thousands of entries.
+// in one query scanned without gorm: an incident can have thousands of
+// entries, and reflection-based scanning cost more than the query itself.
 func (s *Store) Timeline(ctx context.Context, incidentID int64) ([]TimelineEntry, error) {
-	cols := make([]string, 0, len(eventColumns)+1)
-	for _, c := range append([]string{"id"}, eventColumns...) {
-		cols = append(cols, "events."+c+" AS ev_"+c)
+	query := `SELECT t.id, t.incident_id, t.event_id, t.at, t.title, t.note, t.highlight, t.hidden, t.version,
+	    t.created_by_id, t.created_at, t.updated_at,
+	    e.id, e.scope, e.integration_id, e.source, e.kind, e.dedup_key, e.status, e.title, e.description, e.severity,
+	    e.service, e.environment, e.starts_at, e.ends_at, e.commit_sha, e.ref, e.url, e.labels, e.has_migrations,
+	    e.first_delivery_id, e.last_delivery_id, e.received_at, e.updated_at
+	  FROM timeline_entries t LEFT JOIN events e ON e.id = t.event_id
+	  WHERE t.incident_id = ?`
+	if s.dialect == Postgres {
+		query = strings.Replace(query, "?", "$1", 1)
 	}
-	var rows []struct {
-		TimelineEntry `gorm:"embedded"`
-		Ev            Event `gorm:"embedded;embeddedPrefix:ev_"`
-	}
-	err := s.db.WithContext(ctx).Table("timeline_entries").
-		Select("timeline_entries.*, "+strings.Join(cols, ", ")).
-		Joins("LEFT JOIN events ON events.id = timeline_entries.event_id").
-		Where("timeline_entries.incident_id = ?", incidentID).Scan(&rows).Error
+	rows, err := s.sqlDB.QueryContext(ctx, query, incidentID)
 	if err != nil {
 		return nil, err
 	}
-	entries := make([]TimelineEntry, len(rows))
-	for i := range rows {
-		entries[i] = rows[i].TimelineEntry
-		entries[i].normalize()
-		if entries[i].EventID != nil && rows[i].Ev.ID != 0 {
-			ev := rows[i].Ev
-			utcEvent(&ev)
-			entries[i].Event = &ev
+	defer rows.Close()
+	var entries []TimelineEntry
+	for rows.Next() {
+		var t TimelineEntry
+		var e struct {
+			ID                                                        *int64
+			Scope, Source, Kind, DedupKey, Status, Title, Description *string
+			Severity, Service, Environment, CommitSHA, Ref, URL       *string
+			Labels                                                    *string
+			IntegrationID                                             *string
+			StartsAt, ReceivedAt, UpdatedAt                           *time.Time
+			EndsAt                                                    *time.Time
+			HasMigrations                                             *bool
+			FirstDeliveryID, LastDeliveryID                           *int64
 		}
+		if err := rows.Scan(&t.ID, &t.IncidentID, &t.EventID, &t.At, &t.Title, &t.Note, &t.Highlight, &t.Hidden, &t.Version,
+			&t.CreatedByID, &t.CreatedAt, &t.UpdatedAt,
+			&e.ID, &e.Scope, &e.IntegrationID, &e.Source, &e.Kind, &e.DedupKey, &e.Status, &e.Title, &e.Description, &e.Severity,
+			&e.Service, &e.Environment, &e.StartsAt, &e.EndsAt, &e.CommitSHA, &e.Ref, &e.URL, &e.Labels, &e.HasMigrations,
+			&e.FirstDeliveryID, &e.LastDeliveryID, &e.ReceivedAt, &e.UpdatedAt); err != nil {
+			return nil, err
+		}
+		t.normalize()
+		if e.ID != nil {
+			ev := Event{ID: *e.ID, Scope: *e.Scope, IntegrationID: e.IntegrationID, Source: *e.Source, Kind: *e.Kind,
+				DedupKey: *e.DedupKey, Status: *e.Status, Title: *e.Title, Description: *e.Description, Severity: *e.Severity,
+				Service: *e.Service, Environment: *e.Environment, StartsAt: *e.StartsAt, EndsAt: e.EndsAt, CommitSHA: *e.CommitSHA,
+				Ref: *e.Ref, URL: *e.URL, Labels: *e.Labels, HasMigrations: *e.HasMigrations,
+				FirstDeliveryID: e.FirstDeliveryID, LastDeliveryID: e.LastDeliveryID, ReceivedAt: *e.ReceivedAt, UpdatedAt: *e.UpdatedAt}
+			utcEvent(&ev)
+			t.Event = &ev
+		}
+		entries = append(entries, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
 	}
 	sort.SliceStable(entries, func(i, j int) bool {
 		a, b := entries[i].When(), entries[j].When()
@@ -539,7 +566,9 @@ func TimelineEvent(e *Event, history []EventStatusChange) timeline.Event {
 // of every service, optionally of one environment.
 func (s *Store) DeploysBetween(ctx context.Context, from, to time.Time) ([]Event, error) {
 	var out []Event
-	err := s.db.WithContext(ctx).Where("kind IN ? AND starts_at >= ? AND starts_at < ?", []string{"deploy", "change"}, from.UTC(), to.UTC()).
+	// Only what ranking reads: the window can hold hundreds of deploys.
+	err := s.db.WithContext(ctx).Select("id, kind, source, service, environment, title, status, severity, starts_at, ends_at, commit_sha, ref, has_migrations, labels").
+		Where("kind IN ? AND starts_at >= ? AND starts_at < ?", []string{"deploy", "change"}, from.UTC(), to.UTC()).
 		Order("starts_at, id").Limit(MaxImportCandidates).Find(&out).Error
 	for i := range out {
 		utcEvent(&out[i])

@@ -15,20 +15,26 @@ import (
 
 type timelinePage struct {
 	*timelineView
-	List        []entryRow
-	ListTotal   int
-	ListPage    int
-	ListPages   int
-	Query       map[string][]string
-	Lane, Kind  string
-	Errors      map[string]string
-	MomentsForm map[string]string // typed key-moment values, on a 422
-	NoteForm    map[string]string // typed note, on a 422
-	NoteAt      string
-	CanEdit     bool
-	WindowMins  int
-	MomentNames []string
+	List         []entryRow
+	TopSuspects  []timeline.Suspect // the page shows the best-ranked; the API returns all
+	MoreSuspects int
+	ListTotal    int
+	ListPage     int
+	ListPages    int
+	Query        map[string][]string
+	Lane, Kind   string
+	Errors       map[string]string
+	MomentsForm  map[string]string // typed key-moment values, on a 422
+	NoteForm     map[string]string // typed note, on a 422
+	NoteAt       string
+	CanEdit      bool
+	WindowMins   int
+	MomentNames  []string
 }
+
+// suspectsShown is how many ranked suspects the page lists; the rest score
+// lower still and are counted.
+const suspectsShown = 15
 
 // listPageSize bounds the rows of the evidence list on one page; the chart
 // always shows everything.
@@ -73,7 +79,8 @@ func (s *Server) renderTimeline(c *gin.Context, status int, inc *models.Incident
 	pages := max(1, (len(rows)+listPageSize-1)/listPageSize)
 	pageNo = min(max(pageNo, 1), pages)
 	shown := rows[(pageNo-1)*listPageSize : min(pageNo*listPageSize, len(rows))]
-	page := timelinePage{timelineView: v, List: shown, ListTotal: len(rows), ListPage: pageNo, ListPages: pages,
+	top := v.Suspects[:min(len(v.Suspects), suspectsShown)]
+	page := timelinePage{timelineView: v, TopSuspects: top, MoreSuspects: len(v.Suspects) - len(top), List: shown, ListTotal: len(rows), ListPage: pageNo, ListPages: pages,
 		Query: c.Request.URL.Query(), Lane: lane, Kind: kind,
 		Errors: errs, MomentsForm: momentsForm, NoteForm: noteForm, NoteAt: s.store.Now().In(zone).Format(datetimeLocal),
 		CanEdit: models.RoleAtLeast(currentUser(c).Role, models.RoleEditor), WindowMins: int(window.Minutes()),
