@@ -210,3 +210,42 @@ func TestConcurrentDeliveriesOneEvent(t *testing.T) {
 		}
 	})
 }
+
+func TestReapplyStoredDelivery(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		integ, err := s.CreateIntegration(ctx, "alertmanager", "am", []string{"alertmanager"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := integ.ID
+		ev := alert("fp", "firing", "2024-01-01T00:00:00Z", nil)
+		if _, err := s.Ingest(ctx, models.IncomingDelivery{Scope: id, IntegrationID: &id, Key: "k1", Payload: []byte(`{"a":1}`),
+			Headers: map[string]string{"User-Agent": "Alertmanager/0.27"}, Events: []ingest.Event{ev}}); err != nil {
+			t.Fatal(err)
+		}
+		stored, err := s.DeliveriesToReparse(ctx, id)
+		if err != nil || len(stored) != 1 || string(stored[0].Payload) != `{"a":1}` || stored[0].Headers["User-Agent"][0] != "Alertmanager/0.27" {
+			t.Fatalf("stored deliveries: %+v %v", stored, err)
+		}
+		renamed := ev
+		renamed.Service = "checkout-web"
+		res, err := s.Reapply(ctx, id, stored[0].ID, []ingest.Event{renamed})
+		if err != nil || res.Accepted != 1 {
+			t.Fatalf("reapply: %+v %v", res, err)
+		}
+		if res, _ := s.Reapply(ctx, id, stored[0].ID, []ingest.Event{renamed}); res.Duplicates != 1 {
+			t.Errorf("second reapply: %+v", res)
+		}
+		page, _ := s.ListEvents(ctx, models.EventFilter{})
+		if len(page.Events) != 1 || page.Events[0].Service != "checkout-web" {
+			t.Errorf("events: %+v", page.Events)
+		}
+		if n, _ := s.PruneDeliveryPayloads(ctx, s.Now().Add(time.Hour)); n != 1 {
+			t.Errorf("pruned %d", n)
+		}
+		if stored, _ := s.DeliveriesToReparse(ctx, id); len(stored) != 0 {
+			t.Errorf("a pruned payload is offered for re-parsing")
+		}
+	})
+}

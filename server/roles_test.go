@@ -67,6 +67,7 @@ var matrix = []access{
 	{"POST", "/settings/integrations/:id/settings", models.RoleAdmin},
 	{"POST", "/settings/integrations/:id/rotate", models.RoleAdmin},
 	{"POST", "/settings/integrations/:id/secret", models.RoleAdmin},
+	{"POST", "/settings/integrations/:id/reparse", models.RoleAdmin},
 	{"POST", "/settings/integrations/:id/delete", models.RoleAdmin},
 	{"GET", "/settings/status", models.RoleAdmin},
 	{"POST", "/settings/status", models.RoleAdmin},

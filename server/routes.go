@@ -74,6 +74,7 @@ func (s *Server) routes(r *gin.Engine) {
 	admin.POST("/settings/integrations/:id/settings", s.integrationSettings)
 	admin.POST("/settings/integrations/:id/rotate", s.integrationRotate)
 	admin.POST("/settings/integrations/:id/secret", s.integrationSecret)
+	admin.POST("/settings/integrations/:id/reparse", s.integrationReparse)
 	admin.POST("/settings/integrations/:id/delete", s.integrationDelete)
 	admin.GET("/settings/status", s.statusForm)
 	admin.POST("/settings/status", s.statusSubmit)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"hindsight/ingest/kinds"
 	"hindsight/internal/apptest"
 	"hindsight/models"
 )
@@ -91,5 +92,41 @@ func TestIntegrationSettingsPages(t *testing.T) {
 	}
 	if events, _ := app.Store.ListEvents(context.Background(), models.EventFilter{}); len(events.Events) != 1 {
 		t.Errorf("deleting the integration lost its events")
+	}
+}
+
+// TestReparseAppliesANewMapping: events received before a mapping change
+// are updated by re-parsing their stored payloads.
+func TestReparseAppliesANewMapping(t *testing.T) {
+	app := apptest.Start(t, models.SQLite, nil)
+	app.User("root@example.com", models.RoleAdmin)
+	admin := app.SignedIn("admin@example.com", models.RoleAdmin)
+	ctx := context.Background()
+	integ, _ := app.Store.CreateIntegration(ctx, "alertmanager", "am", kinds.Names())
+	body, _ := os.ReadFile("../ingest/alertmanager/testdata/firing.json")
+	if res := app.API("POST", "/hooks/"+integ.ID, "", string(body), "Authorization", "Bearer "+integ.Secret); res.StatusCode != http.StatusAccepted {
+		t.Fatalf("hook: %d", res.StatusCode)
+	}
+	events, _ := app.Store.ListEvents(ctx, models.EventFilter{})
+	if events.Events[0].Service != "checkout" {
+		t.Fatalf("service before = %q", events.Events[0].Service)
+	}
+	admin.PostForm("/settings/integrations/"+integ.ID+"/settings", url.Values{"services": {"checkout = checkout-web"}})
+	res := admin.PostForm("/settings/integrations/"+integ.ID+"/reparse", nil)
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("reparse: %d %s", res.StatusCode, res.Body)
+	}
+	page := admin.Get(res.Header.Get("Location"))
+	if !strings.Contains(page.Body, "Re-parsed 1 stored deliveries: 1 events updated") {
+		t.Errorf("flash missing: %s", page.Body)
+	}
+	events, _ = app.Store.ListEvents(ctx, models.EventFilter{})
+	if len(events.Events) != 1 || events.Events[0].Service != "checkout-web" {
+		t.Fatalf("after re-parse: %+v", events.Events)
+	}
+	// Re-parsing again changes nothing.
+	again := admin.PostForm("/settings/integrations/"+integ.ID+"/reparse", nil)
+	if page := admin.Get(again.Header.Get("Location")); !strings.Contains(page.Body, "0 events updated, 1 unchanged") {
+		t.Errorf("second re-parse flash: %s", page.Body)
 	}
 }
