@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -109,8 +110,15 @@ func (in *ActionInput) normalize(tx *gorm.DB) error {
 	if len(in.Description) > MaxSummaryLength || len(in.Verification) > MaxSummaryLength {
 		fields["description"] = "is too long"
 	}
-	if _, err := actions.ParseTrackerURL(in.TrackerURL); err != nil {
-		fields["tracker_url"] = err.Error()
+	if tr, err := actions.ParseTrackerURL(in.TrackerURL); err != nil {
+		var fe *actions.FieldError
+		if errors.As(err, &fe) {
+			fields["tracker_url"] = fe.Message
+		} else {
+			fields["tracker_url"] = err.Error()
+		}
+	} else {
+		in.TrackerURL = tr.URL // the cleaned-up link
 	}
 	if in.OwnerID != nil {
 		var n int64
