@@ -240,7 +240,7 @@ func (s *Server) decodeOwner(c *gin.Context, raw json.RawMessage) (*int64, error
 // (e-mail), team, priority, kind, service, severity, incident_id,
 // overdue=true, due_before, due_after, sort, page, per_page.
 func (s *Server) apiActionList(c *gin.Context) {
-	f, err := s.actionFilterFromQuery(c, time.UTC)
+	f, err := s.actionFilterFromQuery(c, time.UTC, nil)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -257,7 +257,9 @@ func (s *Server) apiActionList(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"actions": out, "total": page.Total, "page": page.Page, "per_page": page.PerPage})
 }
 
-func (s *Server) actionFilterFromQuery(c *gin.Context, zone *time.Location) (models.ActionFilter, error) {
+// actionFilterFromQuery reads the dashboard's filters; owner=me means me,
+// the signed-in user (pages only).
+func (s *Server) actionFilterFromQuery(c *gin.Context, zone *time.Location, me *models.User) (models.ActionFilter, error) {
 	f := models.ActionFilter{Team: c.Query("team"), Priority: c.Query("priority"), Kind: c.Query("kind"),
 		Service: c.Query("service"), Severity: c.Query("severity"), Sort: c.Query("sort"), Today: s.store.Today(zone)}
 	for _, st := range splitList(c.Query("status")) {
@@ -275,7 +277,9 @@ func (s *Server) actionFilterFromQuery(c *gin.Context, zone *time.Location) (mod
 	if f.Sort != "" && !containsString(models.ActionSorts, f.Sort) {
 		return f, fieldError("sort", "use "+strings.Join(models.ActionSorts, ", "))
 	}
-	if owner := c.Query("owner"); owner != "" {
+	if owner := c.Query("owner"); owner == "me" && me != nil {
+		f.OwnerID = &me.ID
+	} else if owner != "" {
 		u, err := s.store.UserByEmail(c.Request.Context(), owner)
 		if errors.Is(err, models.ErrNotFound) {
 			return f, fieldError("owner", fmt.Sprintf("no user has the e-mail address %q", owner))

@@ -66,10 +66,22 @@ func (s *Server) loadIncident(c *gin.Context) *models.Incident {
 	return inc
 }
 
+type incidentView struct {
+	Incident *models.Incident
+	Actions  []models.Action
+}
+
 func (s *Server) incidentShow(c *gin.Context) {
-	if inc := s.loadIncident(c); inc != nil {
-		s.render(c, http.StatusOK, "incident_show", inc.Key()+" "+inc.Title, inc)
+	inc := s.loadIncident(c)
+	if inc == nil {
+		return
 	}
+	list, err := s.store.IncidentActions(c.Request.Context(), inc.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "incident_show", inc.Key()+" "+inc.Title, incidentView{Incident: inc, Actions: list})
 }
 
 func (s *Server) renderIncidentForm(c *gin.Context, status int, f incidentForm) {

@@ -25,6 +25,7 @@ var pageNames = []string{
 	"profile", "users", "tokens", "status",
 	"event_list", "event_show", "integrations", "integration_show",
 	"timeline", "timeline_import", "timeline_entry",
+	"action_form", "actions_dashboard",
 }
 
 type pageSet struct {
@@ -167,6 +168,9 @@ var templateFuncs = template.FuncMap{
 		return m.Resolved
 	},
 	"localInput": localInput,
+	"actionStatus": func(s string) string {
+		return strings.ReplaceAll(strings.Replace(s, "wont_do", "won't do", 1), "_", " ")
+	},
 	"deref": func(p *int64) int64 {
 		if p == nil {
 			return 0
@@ -187,6 +191,8 @@ var templateFuncs = template.FuncMap{
 	"lower":       strings.ToLower,
 	"add":         func(a, b int) int { return a + b },
 	"mul":         func(a, b int) int { return a * b },
+	"int64":       func(n int) int64 { return int64(n) },
+	"percent":     func(f float64) float64 { return f * 100 },
 	"withParam": func(q url.Values, key, value string) string {
 		v := url.Values{}
 		for k, vs := range q {
