@@ -102,7 +102,7 @@ func (in *ActionInput) normalize(tx *gorm.DB) error {
 	if !contains(actions.Statuses, in.Status) {
 		fields["status"] = "choose " + strings.Join(actions.Statuses, ", ")
 	} else if actions.NeedsReason(in.Status) && in.Reason == "" {
-		fields["reason"] = "say why it is " + strings.ReplaceAll(in.Status, "_", " ")
+		fields["reason"] = map[string]string{"blocked": "say what it is waiting for", "wont_do": "say why it won't be done"}[in.Status]
 	}
 	if len(in.Team) > 100 {
 		fields["team"] = "use at most 100 characters"
