@@ -24,7 +24,7 @@ func runSeed(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "demo data: %d users and %d incidents created, %d incidents already present; %d events and %d timeline entries added\n",
-		res.UsersCreated, res.IncidentsCreated, res.IncidentsSkipped, res.EventsCreated, res.TimelineEntriesAdded)
+	fmt.Fprintf(env.Stdout, "demo data: %d users and %d incidents created, %d incidents already present; %d events, %d timeline entries and %d actions added\n",
+		res.UsersCreated, res.IncidentsCreated, res.IncidentsSkipped, res.EventsCreated, res.TimelineEntriesAdded, res.ActionsCreated)
 	return nil
 }

@@ -31,6 +31,9 @@ type Evidence struct {
 	// incident.
 	Trigger        string     `yaml:"trigger"`
 	AcknowledgedAt *time.Time `yaml:"acknowledged_at"`
+	// Actions are the corrective actions that came out of the incident
+	// (see actions.go).
+	Actions []EvidenceAction `yaml:"actions"`
 
 	Slug    string `yaml:"-"` // the incident's
 	File    string `yaml:"-"` // e.g. "evidence/x.yaml"
@@ -89,7 +92,9 @@ const (
 
 // parseEvidence reads and checks every file under evidence/ against the
 // incidents; the result follows the incidents' order.
-func parseEvidence(fsys fs.FS, incidents []Incident) ([]Evidence, error) {
+// owners are the e-mail addresses of the seed users, which actions may
+// name as their owner.
+func parseEvidence(fsys fs.FS, incidents []Incident, owners map[string]bool) ([]Evidence, error) {
 	names, err := fs.Glob(fsys, evidenceDir+"/*.yaml")
 	if err != nil {
 		return nil, err
@@ -106,7 +111,7 @@ func parseEvidence(fsys fs.FS, incidents []Incident) ([]Evidence, error) {
 		if inc == nil {
 			return nil, fileErr(name, fmt.Errorf("unknown incident slug %q: the file must be named after an incident (no %s/%s.yaml)", slug, incidentsDir, slug))
 		}
-		ev, err := parseEvidenceFile(fsys, name, inc)
+		ev, err := parseEvidenceFile(fsys, name, inc, owners)
 		if err != nil {
 			return nil, err
 		}
@@ -121,7 +126,7 @@ func parseEvidence(fsys fs.FS, incidents []Incident) ([]Evidence, error) {
 	return out, nil
 }
 
-func parseEvidenceFile(fsys fs.FS, name string, inc *Incident) (*Evidence, error) {
+func parseEvidenceFile(fsys fs.FS, name string, inc *Incident, owners map[string]bool) (*Evidence, error) {
 	b, err := fs.ReadFile(fsys, name)
 	if err != nil {
 		return nil, fileErr(name, err)
@@ -138,11 +143,15 @@ func parseEvidenceFile(fsys fs.FS, name string, inc *Incident) (*Evidence, error
 	if err := ev.check(inc, lines); err != nil {
 		return nil, fileErr(name, err)
 	}
+	if err := ev.checkActions(owners, lines.actions); err != nil {
+		return nil, fileErr(name, err)
+	}
 	return ev, nil
 }
 
-// itemLines are the line numbers of the items of events: and notes:.
-type itemLines struct{ events, notes []int }
+// itemLines are the line numbers of the items of events:, notes: and
+// actions:.
+type itemLines struct{ events, notes, actions []int }
 
 // lineOf writes where item i of a list begins, "" when unknown.
 func lineOf(list []int, i int) string {
@@ -174,6 +183,8 @@ func checkEvidenceTimes(b []byte) (itemLines, error) {
 			keys, into = []string{"starts_at", "ends_at"}, &lines.events
 		case "notes":
 			keys, into = []string{"at"}, &lines.notes
+		case "actions":
+			into = &lines.actions // due is a date, checked by checkActions
 		default:
 			continue
 		}
@@ -353,8 +364,10 @@ func notifications(events []ingest.Event) []ingest.Event {
 func evidenceKey(slug string) string { return "seed:evidence:" + slug }
 
 // loadEvidence ingests an incident's events, puts them and the notes on
-// its timeline and sets its trigger and acknowledgement where unset.
-func loadEvidence(ctx context.Context, store *models.Store, ev *Evidence, res *Result) error {
+// its timeline, adds the corrective actions it lacks and sets its trigger
+// and acknowledgement where unset. owners maps the actions' owner e-mails
+// to user ids.
+func loadEvidence(ctx context.Context, store *models.Store, ev *Evidence, owners map[string]int64, res *Result) error {
 	inc, err := store.IncidentBySlug(ctx, ev.Slug)
 	if err != nil {
 		return fileErr(ev.File, fmt.Errorf("look up incident %s: %w", ev.Slug, err))
@@ -391,6 +404,10 @@ func loadEvidence(ctx context.Context, store *models.Store, ev *Evidence, res *R
 			}
 			res.TimelineEntriesAdded++
 		}
+	}
+
+	if err := loadActions(ctx, store, inc.ID, ev, owners, res); err != nil {
+		return fileErr(ev.File, err)
 	}
 
 	// The authors' own choices win: a trigger or acknowledgement set in the

@@ -7,7 +7,8 @@
 // incidents are created in a stable order (by started_at, then slug), so
 // their keys (INC-1, INC-2, ...) are the same every time. Evidence goes in
 // as one API delivery per incident, which a second load recognises as a
-// redelivery (see evidence.go).
+// redelivery (see evidence.go); corrective actions are matched by title
+// within their incident (see actions.go).
 package seeds
 
 import (
@@ -88,6 +89,9 @@ type Result struct {
 	EventsCreated int
 	// TimelineEntriesAdded counts the events and notes put on timelines.
 	TimelineEntriesAdded int
+	// ActionsCreated counts the corrective actions added to incidents
+	// that had none with the same title.
+	ActionsCreated int
 }
 
 // Parse decodes and checks the embedded seed files without touching a
@@ -182,8 +186,12 @@ func load(ctx context.Context, store *models.Store, fsys fs.FS) (Result, error) 
 		}
 	}
 
+	owners, err := resolveOwners(ctx, store, set.Evidence)
+	if err != nil {
+		return res, err
+	}
 	for i := range set.Evidence {
-		if err := loadEvidence(ctx, store, &set.Evidence[i], &res); err != nil {
+		if err := loadEvidence(ctx, store, &set.Evidence[i], owners, &res); err != nil {
 			return res, err
 		}
 	}
@@ -245,7 +253,7 @@ func parse(fsys fs.FS) (*Set, error) {
 		}
 		return a.Slug < b.Slug
 	})
-	if set.Evidence, err = parseEvidence(fsys, set.Incidents); err != nil {
+	if set.Evidence, err = parseEvidence(fsys, set.Incidents, seenEmail); err != nil {
 		return nil, err
 	}
 	return set, nil

@@ -57,7 +57,7 @@ func TestLoad(t *testing.T) {
 		}
 		events, entries := evidenceTotals(set)
 		want := Result{UsersCreated: len(set.Users), IncidentsCreated: len(set.Incidents),
-			EventsCreated: events, TimelineEntriesAdded: entries}
+			EventsCreated: events, TimelineEntriesAdded: entries, ActionsCreated: actionTotal(set)}
 		if res != want {
 			t.Errorf("first Load = %+v, want %+v", res, want)
 		}
