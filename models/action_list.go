@@ -135,3 +135,33 @@ func (s *Store) ActionRecords(ctx context.Context, f ActionFilter) ([]actions.Re
 	}
 	return out, nil
 }
+
+// ActionCounts are an incident's follow-up figures.
+type ActionCounts struct {
+	Total, Open, Overdue int
+}
+
+// FollowUpComplete is true when every action is done or consciously dropped.
+func (c ActionCounts) FollowUpComplete() bool { return c.Total > 0 && c.Open == 0 }
+
+// ActionCountsByIncident counts the actions of the incidents in one query.
+func (s *Store) ActionCountsByIncident(ctx context.Context, incidentIDs []int64, today Date) (map[int64]ActionCounts, error) {
+	out := make(map[int64]ActionCounts, len(incidentIDs))
+	if len(incidentIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		IncidentID  int64
+		Total, Open int
+		Overdue     int
+	}
+	err := s.db.WithContext(ctx).Model(&Action{}).
+		Select(`incident_id, COUNT(*) AS total,
+			SUM(CASE WHEN status IN ? THEN 1 ELSE 0 END) AS open,
+			SUM(CASE WHEN status IN ? AND due_date < ? THEN 1 ELSE 0 END) AS overdue`, openStatuses, openStatuses, today).
+		Where("incident_id IN ?", incidentIDs).Group("incident_id").Scan(&rows).Error
+	for _, r := range rows {
+		out[r.IncidentID] = ActionCounts{Total: r.Total, Open: r.Open, Overdue: r.Overdue}
+	}
+	return out, err
+}

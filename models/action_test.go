@@ -167,3 +167,29 @@ func TestListActionsFilters(t *testing.T) {
 		}
 	})
 }
+
+func TestActionCountsByIncident(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		a, _ := s.CreateIncident(ctx, newIncident("A"), nil)
+		b, _ := s.CreateIncident(ctx, newIncident("B"), nil)
+		past, _ := models.ParseDate("2026-01-01")
+		s.CreateAction(ctx, a.ID, models.ActionInput{Title: "one", DueDate: &past}, nil)
+		s.CreateAction(ctx, a.ID, models.ActionInput{Title: "two", Status: "blocked", Reason: "waiting"}, nil)
+		s.CreateAction(ctx, b.ID, models.ActionInput{Title: "three", Status: "done"}, nil)
+		today, _ := models.ParseDate("2026-02-01")
+		counts, err := s.ActionCountsByIncident(ctx, []int64{a.ID, b.ID, 999}, today)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := counts[a.ID]; c.Total != 2 || c.Open != 2 || c.Overdue != 1 || c.FollowUpComplete() {
+			t.Errorf("A = %+v", c)
+		}
+		if c := counts[b.ID]; c.Total != 1 || c.Open != 0 || !c.FollowUpComplete() {
+			t.Errorf("B = %+v", c)
+		}
+		if c := counts[999]; c.Total != 0 || c.FollowUpComplete() {
+			t.Errorf("unknown = %+v", c)
+		}
+	})
+}

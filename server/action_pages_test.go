@@ -87,3 +87,30 @@ func TestActionPagesAndDashboard(t *testing.T) {
 		t.Errorf("formula not neutralised: %v", rows)
 	}
 }
+
+func TestIncidentListFollowUp(t *testing.T) {
+	app := apptest.Start(t, models.SQLite, nil)
+	app.User("root@example.com", models.RoleAdmin)
+	b := app.SignedIn("viewer@example.com", models.RoleViewer)
+	ctx := context.Background()
+	mk := func(title string) *models.Incident {
+		inc, err := app.Store.CreateIncident(ctx, models.IncidentInput{Title: title, Severity: "SEV3", Status: "draft", StartedAt: mustTime("2022-11-17T10:45:00Z")}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return inc
+	}
+	open, closed, none := mk("Has open actions"), mk("All actions closed"), mk("No actions")
+	_ = none
+	past, _ := models.ParseDate("2022-12-01")
+	app.Store.CreateAction(ctx, open.ID, models.ActionInput{Title: "Alert on cache misses", DueDate: &past}, nil)
+	app.Store.CreateAction(ctx, open.ID, models.ActionInput{Title: "Read-only consoles"}, nil)
+	app.Store.CreateAction(ctx, closed.ID, models.ActionInput{Title: "Validate YAML in CI", Status: "done"}, nil)
+	app.Store.CreateAction(ctx, closed.ID, models.ActionInput{Title: "Rewrite scheduler", Status: "wont_do", Reason: "the YAML check covers it"}, nil)
+	body := b.Get("/incidents").Body
+	for _, want := range []string{"2 open</a>, <strong class=\"overdue\">1 overdue</strong>", "follow-up complete", "no actions"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("incident list lacks %q", want)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 type incidentListView struct {
 	Page     *models.IncidentPage
+	Actions  map[int64]models.ActionCounts
 	Filter   models.IncidentFilter
 	Query    map[string][]string
 	Services []string
@@ -41,8 +42,17 @@ func (s *Server) incidentList(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	ids := make([]int64, len(page.Incidents))
+	for i, inc := range page.Incidents {
+		ids[i] = inc.ID
+	}
+	counts, err := s.store.ActionCountsByIncident(c.Request.Context(), ids, s.store.Today(s.viewerZone(c)))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	s.render(c, http.StatusOK, "incident_list", "Incidents", incidentListView{
-		Page: page, Filter: f, Query: c.Request.URL.Query(), Services: services, Tags: tags, Sorts: models.IncidentSorts,
+		Page: page, Actions: counts, Filter: f, Query: c.Request.URL.Query(), Services: services, Tags: tags, Sorts: models.IncidentSorts,
 	})
 }
 
