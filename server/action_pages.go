@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/csv"
 	"errors"
+	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
@@ -185,6 +186,7 @@ func (s *Server) actionFormFailed(c *gin.Context, f *actionForm, err error) bool
 
 type dashboardView struct {
 	Summary  actions.Summary
+	Charts   struct{ Weekly, Age, Overdue template.HTML }
 	Page     *models.ActionPage
 	Query    map[string][]string
 	Filter   dashboardFilter
@@ -222,8 +224,13 @@ func (s *Server) actionsDashboard(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	v := dashboardView{Summary: actions.Summarize(records, s.store.Now(), zone), Page: page, Query: c.Request.URL.Query(),
+	now := s.store.Now()
+	v := dashboardView{Summary: actions.Summarize(records, now, zone), Page: page, Query: c.Request.URL.Query(),
 		Users: users, Incident: map[int64]*models.Incident{}}
+	// The chart renderers escape all text and emit no script or style.
+	v.Charts.Weekly = template.HTML(actions.WeeklyChartSVG(actions.WeeklyOpenedClosed(records, now, zone, 26))) //nolint:gosec
+	v.Charts.Age = template.HTML(actions.AgeChartSVG(actions.AgeBuckets(records, now)))                         //nolint:gosec
+	v.Charts.Overdue = template.HTML(actions.OverdueByTeamSVG(actions.OverdueByTeam(records, now, zone), 8))    //nolint:gosec
 	q := c.Request.URL.Query()
 	v.Filter = dashboardFilter{Status: q.Get("status"), Owner: q.Get("owner"), Team: q.Get("team"), Priority: q.Get("priority"),
 		Kind: q.Get("kind"), Service: q.Get("service"), Severity: q.Get("severity"), DueBefore: q.Get("due_before"),

@@ -68,6 +68,9 @@ func TestActionPagesAndDashboard(t *testing.T) {
 		!strings.Contains(dash.Body, `<span class="figure">1</span> overdue`) || !strings.Contains(dash.Body, "50%") {
 		t.Errorf("dashboard figures: %d %s", dash.StatusCode, dash.Body)
 	}
+	if n := strings.Count(dash.Body, `role="img"`); n != 3 {
+		t.Errorf("dashboard has %d charts, want 3", n)
+	}
 	mine := editor.Get("/actions?owner=me")
 	if !strings.Contains(mine.Body, "Integration tests for the reply endpoint") || strings.Contains(mine.Body, "Merge big refactors") {
 		t.Error("my actions shows the wrong rows")
