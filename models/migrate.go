@@ -58,13 +58,6 @@ func ExpectedSchemaVersion(dialect Dialect) (int64, error) {
 	return newest, nil
 }
 
-func gooseDialect(d Dialect) goose.Dialect {
-	if d == Postgres {
-		return goose.DialectPostgres
-	}
-	return goose.DialectSQLite3
-}
-
 // provider builds a goose provider. On PostgreSQL it opens a separate pool
 // whose sessions carry lock_timeout and statement_timeout, so that no
 // migration can queue behind a long transaction and block the app's traffic,
