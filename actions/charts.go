@@ -9,8 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
+
+	"hindsight/internal/svgtext"
 )
 
 // Server-rendered SVG charts of the dashboard figures, in the house style
@@ -77,7 +77,7 @@ func WeeklyChartSVG(weeks []WeekCount) []byte {
 	// Left margin: room for the widest tick label.
 	labelW := 0.0
 	for i := 0; i <= ticks; i++ {
-		labelW = math.Max(labelW, acTextWidth(acCount(step*float64(i)), acFont))
+		labelW = math.Max(labelW, svgtext.TextWidth(acCount(step*float64(i)), acFont))
 	}
 	x0 := math.Ceil(labelW) + 16
 	plotW := math.Max(acWidth-x0-12, float64(n)*acGroupMin)
@@ -94,7 +94,7 @@ func WeeklyChartSVG(weeks []WeekCount) []byte {
 	b.WriteString(`<g class="ac-legend">` + "\n")
 	fmt.Fprintf(&b, `<rect x="%s" y="8" width="12" height="12" fill="%s"/><text x="%s" y="18" fill="%s">Opened</text>`+"\n",
 		acNum(x0), acOpened, acNum(x0+18), acInk)
-	lx := x0 + 18 + acTextWidth("Opened", acFont) + 20
+	lx := x0 + 18 + svgtext.TextWidth("Opened", acFont) + 20
 	fmt.Fprintf(&b, `<rect x="%s" y="8.75" width="10.5" height="10.5" fill="#ffffff" stroke="%s" stroke-width="1.5"/><text x="%s" y="18" fill="%s">Closed</text>`+"\n",
 		acNum(lx+0.75), acClosed, acNum(lx+18), acInk)
 	b.WriteString("</g>\n")
@@ -113,7 +113,7 @@ func WeeklyChartSVG(weeks []WeekCount) []byte {
 	for i, wk := range weeks {
 		gx := x0 + gw*float64(i) + gw/2
 		o, c := float64(max(wk.Opened, 0)), float64(max(wk.Closed, 0))
-		fmt.Fprintf(&b, `<g class="ac-week"><title>%s: %s opened, %s closed</title>`, acEsc(acWeekName(wk)), acCount(o), acCount(c))
+		fmt.Fprintf(&b, `<g class="ac-week"><title>%s: %s opened, %s closed</title>`, svgtext.Esc(acWeekName(wk)), acCount(o), acCount(c))
 		if o > 0 {
 			fmt.Fprintf(&b, `<rect class="ac-opened" x="%s" y="%s" width="%s" height="%s" fill="%s"/>`,
 				acNum(gx-barW-1), acNum(y(o)), acNum(barW), acNum(math.Max(1, yBot-y(o))), acOpened)
@@ -132,7 +132,7 @@ func WeeklyChartSVG(weeks []WeekCount) []byte {
 	b.WriteString(`<g class="ac-axis">` + "\n")
 	fmt.Fprintf(&b, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="1"/>`+"\n",
 		acNum(x0), acNum(yBot), acNum(x0+plotW), acNum(yBot), acAxis)
-	k := max(1, int(math.Ceil((acTextWidth("W53", acFont)+10)/gw)))
+	k := max(1, int(math.Ceil((svgtext.TextWidth("W53", acFont)+10)/gw)))
 	lastYear := 0
 	for i := 0; i < n; i += k {
 		wk := weeks[i]
@@ -167,7 +167,7 @@ func AgeChartSVG(buckets []Bucket) []byte {
 	rows := make([]acRow, len(buckets))
 	parts := make([]string, len(buckets))
 	for i, bk := range buckets {
-		rows[i] = acRow{label: acClean(bk.Label, 80), count: max(bk.Count, 0)}
+		rows[i] = acRow{label: svgtext.Clean(bk.Label, 80), count: max(bk.Count, 0)}
 		parts[i] = fmt.Sprintf("%s: %d", rows[i].label, rows[i].count)
 	}
 	body, h := acHBars(rows, acAge, "")
@@ -187,7 +187,7 @@ func OverdueByTeamSVG(teams []TeamCount, max int) []byte {
 	}
 	sorted := slices.Clone(teams)
 	for i := range sorted {
-		sorted[i].Team = acClean(sorted[i].Team, acTeamMax)
+		sorted[i].Team = svgtext.Clean(sorted[i].Team, acTeamMax)
 		if sorted[i].Team == "" {
 			sorted[i].Team = NoTeam
 		}
@@ -237,12 +237,12 @@ func acHBars(rows []acRow, fill, note string) ([]byte, float64) {
 	labelW := 0.0
 	top := 0
 	for _, r := range rows {
-		labelW = math.Max(labelW, acTextWidth(r.label, acFont))
+		labelW = math.Max(labelW, svgtext.TextWidth(r.label, acFont))
 		top = max(top, r.count)
 	}
 	labelW = math.Min(math.Ceil(labelW), acLabelMax)
 	x0 := 8 + labelW + 10
-	countW := acTextWidth(strconv.Itoa(top), acFont) + 10
+	countW := svgtext.TextWidth(strconv.Itoa(top), acFont) + 10
 	barMax := acWidth - x0 - countW - 8
 	var b bytes.Buffer
 	h := 8 + acRowH*float64(len(rows)) + 8
@@ -255,14 +255,14 @@ func acHBars(rows []acRow, fill, note string) ([]byte, float64) {
 	b.WriteString(`<g class="ac-rows">` + "\n")
 	for i, r := range rows {
 		cy := 8 + acRowH*float64(i) + acRowH/2
-		label := acFit(r.label, labelW, acFont)
+		label := svgtext.Fit(r.label, labelW, acFont)
 		b.WriteString(`<g class="ac-row">`)
 		if label != r.label {
 			fmt.Fprintf(&b, `<text x="%s" y="%s" text-anchor="end" fill="%s"><title>%s</title>%s</text>`,
-				acNum(x0-8), acNum(cy+4), acInk, acEsc(r.label), acEsc(label))
+				acNum(x0-8), acNum(cy+4), acInk, svgtext.Esc(r.label), svgtext.Esc(label))
 		} else {
 			fmt.Fprintf(&b, `<text x="%s" y="%s" text-anchor="end" fill="%s">%s</text>`,
-				acNum(x0-8), acNum(cy+4), acInk, acEsc(label))
+				acNum(x0-8), acNum(cy+4), acInk, svgtext.Esc(label))
 		}
 		bw := 0.0
 		if top > 0 && r.count > 0 {
@@ -276,7 +276,7 @@ func acHBars(rows []acRow, fill, note string) ([]byte, float64) {
 	b.WriteString("</g>\n")
 	if note != "" {
 		fmt.Fprintf(&b, `<text class="ac-more" x="%s" y="%s" fill="%s">%s</text>`+"\n",
-			acNum(x0), acNum(h-10), acMuted, acEsc(note))
+			acNum(x0), acNum(h-10), acMuted, svgtext.Esc(note))
 	}
 	return b.Bytes(), h
 }
@@ -300,8 +300,8 @@ func acDoc(kind, title, desc string, w, h float64, body []byte) []byte {
 	var out bytes.Buffer
 	fmt.Fprintf(&out, `<svg xmlns="http://www.w3.org/2000/svg" class="ac-chart ac-%s" viewBox="0 0 %s %s" role="img" aria-labelledby="%s-title" aria-describedby="%s-desc" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif" font-size="11">`+"\n",
 		kind, acNum(w), acNum(h), id, id)
-	fmt.Fprintf(&out, `<title id="%s-title">%s</title>`+"\n", id, acEsc(title))
-	fmt.Fprintf(&out, `<desc id="%s-desc">%s</desc>`+"\n", id, acEsc(desc))
+	fmt.Fprintf(&out, `<title id="%s-title">%s</title>`+"\n", id, svgtext.Esc(title))
+	fmt.Fprintf(&out, `<desc id="%s-desc">%s</desc>`+"\n", id, svgtext.Esc(desc))
 	out.Write(body)
 	out.WriteString("</svg>\n")
 	return out.Bytes()
@@ -350,122 +350,4 @@ func acNum(f float64) string {
 		return "0"
 	}
 	return strconv.FormatFloat(f, 'f', -1, 64)
-}
-
-// acRuneWidth is a rough advance of r in ems for a sans-serif font.
-func acRuneWidth(r rune) float64 {
-	switch {
-	case r < 0x80:
-		switch {
-		case strings.ContainsRune(" .,:;'|!il`ijft()[]", r):
-			return 0.36
-		case r >= 'a' && r <= 'z':
-			return 0.62
-		case r >= 'A' && r <= 'Z', r == 'm', r == 'w', r == '@', r == '%':
-			return 0.76
-		case r >= '0' && r <= '9':
-			return 0.64
-		default:
-			return 0.66
-		}
-	case unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r) || r == 0x200B || r == 0x200D:
-		return 0
-	case r >= 0x1100 && r <= 0x115F, r >= 0x2E80 && r <= 0xA4CF, r >= 0xAC00 && r <= 0xD7A3,
-		r >= 0xF900 && r <= 0xFAFF, r >= 0xFE30 && r <= 0xFE4F, r >= 0xFF00 && r <= 0xFF60,
-		r >= 0xFFE0 && r <= 0xFFE6, r >= 0x1F000 && r <= 0x1FAFF, r >= 0x20000:
-		return 1.05
-	default:
-		return 0.7
-	}
-}
-
-func acTextWidth(s string, px float64) float64 {
-	w := 0.0
-	for _, r := range s {
-		w += acRuneWidth(r)
-	}
-	return w * px
-}
-
-// acFit shortens s with an ellipsis so it is at most maxW wide.
-func acFit(s string, maxW, px float64) string {
-	if acTextWidth(s, px) <= maxW {
-		return s
-	}
-	ell := acRuneWidth('…') * px
-	w := 0.0
-	for i, r := range s {
-		rw := acRuneWidth(r) * px
-		if w+rw+ell > maxW {
-			return strings.TrimRightFunc(s[:i], unicode.IsSpace) + "…"
-		}
-		w += rw
-	}
-	return s
-}
-
-// acClean makes user text fit for one line of at most maxRunes runes:
-// invalid UTF-8 and characters XML forbids become U+FFFD, whitespace and
-// other controls collapse to one space (none at the ends), and
-// bidirectional overrides are dropped.
-func acClean(s string, maxRunes int) string {
-	var b strings.Builder
-	space, n := false, 0
-	for i := 0; i < len(s) && n < maxRunes; {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		switch {
-		case r == utf8.RuneError && size == 1:
-			r = '\uFFFD'
-		case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069, r == 0x200E, r == 0x200F:
-			continue
-		case r < 0x20 || r == 0x7F || (r >= 0x80 && r < 0xA0) || unicode.IsSpace(r):
-			space = true
-			continue
-		case !acXMLChar(r):
-			r = '\uFFFD'
-		}
-		if space && b.Len() > 0 {
-			b.WriteByte(' ')
-			n++
-		}
-		space = false
-		b.WriteRune(r)
-		n++
-	}
-	return b.String()
-}
-
-func acXMLChar(r rune) bool {
-	return r == 0x9 || r == 0xA || r == 0xD || (r >= 0x20 && r <= 0xD7FF) ||
-		(r >= 0xE000 && r <= 0xFFFD) || (r >= 0x10000 && r <= 0x10FFFF)
-}
-
-// acEsc escapes text for XML content and attribute values.
-func acEsc(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		if r == utf8.RuneError && size == 1 || !acXMLChar(r) {
-			r = '\uFFFD'
-		}
-		switch r {
-		case '&':
-			b.WriteString("&amp;")
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		case '"':
-			b.WriteString("&quot;")
-		case '\'':
-			b.WriteString("&#39;")
-		case '\t', '\n', '\r':
-			b.WriteByte(' ')
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }

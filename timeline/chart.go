@@ -9,8 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
+
+	"hindsight/internal/svgtext"
 )
 
 // Chart is the server-rendered SVG timeline of an incident: one lane per
@@ -274,129 +274,8 @@ func chartTickLayout(s chartStep) string {
 	}
 }
 
-// chartRuneWidth estimates a glyph's advance in ems for a sans-serif face,
-// erring wide so that estimated labels do not collide.
-func chartRuneWidth(r rune) float64 {
-	switch {
-	case r < 0x80:
-		switch {
-		case strings.ContainsRune(" .,:;'|!il`ijft()[]", r):
-			return 0.36
-		case r >= 'a' && r <= 'z':
-			return 0.62
-		case r >= 'A' && r <= 'Z', r == 'm', r == 'w', r == '@', r == '%':
-			return 0.76
-		case r >= '0' && r <= '9':
-			return 0.64
-		default:
-			return 0.66
-		}
-	case unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r) || r == 0x200B || r == 0x200D:
-		return 0
-	case r >= 0x1100 && r <= 0x115F, r >= 0x2E80 && r <= 0xA4CF, r >= 0xAC00 && r <= 0xD7A3,
-		r >= 0xF900 && r <= 0xFAFF, r >= 0xFE30 && r <= 0xFE4F, r >= 0xFF00 && r <= 0xFF60,
-		r >= 0xFFE0 && r <= 0xFFE6, r >= 0x1F000 && r <= 0x1FAFF, r >= 0x20000:
-		return 1.05
-	default:
-		return 0.7
-	}
-}
-
 // chartBold is how much wider bold text runs.
 const chartBold = 1.1
-
-// chartTextWidth estimates the width of s at font size px.
-func chartTextWidth(s string, px float64) float64 {
-	w := 0.0
-	for _, r := range s {
-		w += chartRuneWidth(r)
-	}
-	return w * px
-}
-
-// chartFit shortens s with an ellipsis so it is at most maxW wide.
-func chartFit(s string, maxW, px float64) string {
-	if chartTextWidth(s, px) <= maxW {
-		return s
-	}
-	ell := chartRuneWidth('…') * px
-	w := 0.0
-	for i, r := range s {
-		rw := chartRuneWidth(r) * px
-		if w+rw+ell > maxW {
-			return strings.TrimRightFunc(s[:i], unicode.IsSpace) + "…"
-		}
-		w += rw
-	}
-	return s
-}
-
-// chartClean makes user text fit for one line: invalid UTF-8 and characters
-// XML forbids become U+FFFD, whitespace and other controls collapse to one
-// space, and bidirectional overrides are dropped so a label cannot reorder
-// the text around it.
-func chartClean(s string, maxRunes int) string {
-	var b strings.Builder
-	space, n := false, 0
-	for i := 0; i < len(s) && n < maxRunes; {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		switch {
-		case r == utf8.RuneError && size == 1:
-			r = '\uFFFD'
-		case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069, r == 0x200E, r == 0x200F:
-			continue
-		case r < 0x20 || r == 0x7F || (r >= 0x80 && r < 0xA0) || unicode.IsSpace(r):
-			space = true
-			continue
-		case !chartXMLChar(r):
-			r = '\uFFFD'
-		}
-		if space && b.Len() > 0 {
-			b.WriteByte(' ')
-			n++
-		}
-		space = false
-		b.WriteRune(r)
-		n++
-	}
-	return b.String()
-}
-
-// chartXMLChar reports whether r may appear in an XML 1.0 document.
-func chartXMLChar(r rune) bool {
-	return r == 0x9 || r == 0xA || r == 0xD || (r >= 0x20 && r <= 0xD7FF) ||
-		(r >= 0xE000 && r <= 0xFFFD) || (r >= 0x10000 && r <= 0x10FFFF)
-}
-
-// chartEsc escapes text for XML content and attribute values.
-func chartEsc(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		if r == utf8.RuneError && size == 1 || !chartXMLChar(r) {
-			r = '\uFFFD'
-		}
-		switch r {
-		case '&':
-			b.WriteString("&amp;")
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		case '"':
-			b.WriteString("&quot;")
-		case '\'':
-			b.WriteString("&#39;")
-		case '\t', '\n', '\r':
-			b.WriteByte(' ')
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
 
 // chartToken turns a status or severity into a class-name suffix.
 func chartToken(s string) string {
@@ -689,8 +568,8 @@ func (r *chartRenderer) wrap(title, desc string) []byte {
 	var out bytes.Buffer
 	fmt.Fprintf(&out, `<svg xmlns="http://www.w3.org/2000/svg" class="tl-chart" viewBox="0 0 %s %s" role="img" aria-labelledby="%s-title" aria-describedby="%s-desc" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif" font-size="11">`+"\n",
 		chartNum(r.w), chartNum(r.height), id, id)
-	fmt.Fprintf(&out, `<title id="%s-title">%s</title>`+"\n", id, chartEsc(title))
-	fmt.Fprintf(&out, `<desc id="%s-desc">%s</desc>`+"\n", id, chartEsc(desc))
+	fmt.Fprintf(&out, `<title id="%s-title">%s</title>`+"\n", id, svgtext.Esc(title))
+	fmt.Fprintf(&out, `<desc id="%s-desc">%s</desc>`+"\n", id, svgtext.Esc(desc))
 	out.Write(r.b.Bytes())
 	out.WriteString("</svg>\n")
 	return out.Bytes()
@@ -773,7 +652,7 @@ func chartPlural(n int, one, many string) string {
 }
 
 func (it *chartItemBox) fullLabel() string {
-	if l := chartClean(it.it.Label, 300); l != "" {
+	if l := svgtext.Clean(it.it.Label, 300); l != "" {
 		return l
 	}
 	return it.kind
@@ -793,7 +672,7 @@ func (r *chartRenderer) layoutMoments() {
 		if m.At.Before(r.from) || m.At.After(r.to) {
 			continue
 		}
-		name := chartClean(m.Name, 40)
+		name := svgtext.Clean(m.Name, 40)
 		if name == "" {
 			name = "moment"
 		}
@@ -805,8 +684,8 @@ func (r *chartRenderer) layoutMoments() {
 	}
 	var rows [][][2]float64
 	for _, g := range gs {
-		label := chartFit(strings.Join(g.names, ", "), 200, chartFont*chartBold) + " " + r.clock(g.at)
-		w := chartTextWidth(label, chartFont*chartBold)
+		label := svgtext.Fit(strings.Join(g.names, ", "), 200, chartFont*chartBold) + " " + r.clock(g.at)
+		w := svgtext.TextWidth(label, chartFont*chartBold)
 		m := &chartMomentBox{label: label, x: r.x(g.at), anchor: "start"}
 		m.tx = m.x + 3
 		a, b := m.x, m.x+3+w
@@ -845,11 +724,11 @@ func (r *chartRenderer) layoutMoments() {
 func (r *chartRenderer) layoutLanes() {
 	y := r.lanesTop
 	for _, l := range r.c.Lanes {
-		lb := &chartLaneBox{full: chartClean(l.Name, 200)}
+		lb := &chartLaneBox{full: svgtext.Clean(l.Name, 200)}
 		if lb.full == "" {
 			lb.full = "(no service)"
 		}
-		lb.name = chartFit(lb.full, r.x0-14, chartLaneFont*chartBold)
+		lb.name = svgtext.Fit(lb.full, r.x0-14, chartLaneFont*chartBold)
 		var boxes []*chartItemBox
 		for i, it := range l.Items {
 			if b := r.itemBox(it, i); b != nil {
@@ -918,7 +797,7 @@ func (r *chartRenderer) itemBox(it ChartItem, index int) *chartItemBox {
 				b.xe, b.xs = r.x1, r.x1-chartMinBar
 			}
 		}
-		if sev := chartClean(it.Severity, 20); sev != "" {
+		if sev := svgtext.Clean(it.Severity, 20); sev != "" {
 			notes = append(notes, strings.ToLower(sev))
 		}
 		if b.open {
@@ -949,7 +828,7 @@ func (r *chartRenderer) itemBox(it ChartItem, index int) *chartItemBox {
 			if b.kind == "deploy" {
 				b.hollow = true
 			}
-			notes = append(notes, strings.ReplaceAll(chartClean(b.status, 20), "_", " "))
+			notes = append(notes, strings.ReplaceAll(svgtext.Clean(b.status, 20), "_", " "))
 		}
 		half := 8.0
 		if b.suspect {
@@ -970,11 +849,11 @@ func (r *chartRenderer) itemBox(it ChartItem, index int) *chartItemBox {
 	room := r.w - 4 - r.x0
 	notesW := 0.0
 	if b.notes != "" {
-		notesW = chartTextWidth(" — "+b.notes, chartFont*chartBold)
+		notesW = svgtext.TextWidth(" — "+b.notes, chartFont*chartBold)
 	}
 	mainMax := math.Min(chartLabelMax, room-notesW)
-	b.main = chartFit(b.fullLabel(), math.Max(mainMax, 12), chartFont)
-	lw := chartTextWidth(b.main, chartFont) + notesW
+	b.main = svgtext.Fit(b.fullLabel(), math.Max(mainMax, 12), chartFont)
+	lw := svgtext.TextWidth(b.main, chartFont) + notesW
 	b.lx = b.xs
 	if !b.bar {
 		b.lx = b.xs - 7
@@ -1099,7 +978,7 @@ func (r *chartRenderer) layoutLegend() {
 	}
 	x, y := 8.0, r.axisBot+14
 	for _, k := range keys {
-		w := 30 + chartTextWidth(texts[k], chartFont) + 18
+		w := 30 + svgtext.TextWidth(texts[k], chartFont) + 18
 		if x > 8 && x+w > r.w-4 {
 			x, y = 8, y+20
 		}
@@ -1153,7 +1032,7 @@ func (r *chartRenderer) emitMoments() {
 		fmt.Fprintf(b, `<g class="tl-moment"><line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="1.25" stroke-dasharray="5 4"/>`,
 			x, chartNum(ty+3), x, chartNum(r.lanesBot), chartInk)
 		fmt.Fprintf(b, `<text x="%s" y="%s" text-anchor="%s" font-weight="bold" fill="%s"%s>%s</text></g>`+"\n",
-			chartNum(m.tx), chartNum(ty), m.anchor, chartInk, chartHalo, chartEsc(m.label))
+			chartNum(m.tx), chartNum(ty), m.anchor, chartInk, chartHalo, svgtext.Esc(m.label))
 	}
 	b.WriteString("</g>\n")
 }
@@ -1161,10 +1040,10 @@ func (r *chartRenderer) emitMoments() {
 func (r *chartRenderer) emitLane(l *chartLaneBox) {
 	b := &r.b
 	b.WriteString(`<g class="tl-lane">` + "\n")
-	name := chartEsc(l.name)
+	name := svgtext.Esc(l.name)
 	if l.name != l.full {
 		fmt.Fprintf(b, `<text class="tl-lane-name" x="8" y="%s" font-size="%s" font-weight="bold" fill="%s"><title>%s</title>%s</text>`+"\n",
-			chartNum(l.y+chartLanePadTop+14), chartNum(chartLaneFont), chartInk, chartEsc(l.full), name)
+			chartNum(l.y+chartLanePadTop+14), chartNum(chartLaneFont), chartInk, svgtext.Esc(l.full), name)
 	} else {
 		fmt.Fprintf(b, `<text class="tl-lane-name" x="8" y="%s" font-size="%s" font-weight="bold" fill="%s">%s</text>`+"\n",
 			chartNum(l.y+chartLanePadTop+14), chartNum(chartLaneFont), chartInk, name)
@@ -1241,9 +1120,9 @@ func (r *chartRenderer) emitItem(l *chartLaneBox, it *chartItemBox) {
 	top := l.y + chartLanePadTop + float64(it.row*chartRowH)
 	cy := top + 10
 	if it.href != "" {
-		fmt.Fprintf(b, `<a class="tl-link" href="%s">`, chartEsc(it.href))
+		fmt.Fprintf(b, `<a class="tl-link" href="%s">`, svgtext.Esc(it.href))
 	}
-	fmt.Fprintf(b, `<g class="%s"><title>%s</title>`, it.class(), chartEsc(r.tooltip(l, it)))
+	fmt.Fprintf(b, `<g class="%s"><title>%s</title>`, it.class(), svgtext.Esc(r.tooltip(l, it)))
 	x := it.xs
 	switch {
 	case it.bar:
@@ -1304,16 +1183,16 @@ func (r *chartRenderer) emitItem(l *chartLaneBox, it *chartItemBox) {
 		}
 	}
 	if it.endAnchor {
-		fmt.Fprintf(b, `<text class="tl-label" x="%s" y="%s" text-anchor="end" fill="%s"%s>%s`, chartNum(r.w-4), chartNum(top+30), chartInk, chartHalo, chartEsc(it.main))
+		fmt.Fprintf(b, `<text class="tl-label" x="%s" y="%s" text-anchor="end" fill="%s"%s>%s`, chartNum(r.w-4), chartNum(top+30), chartInk, chartHalo, svgtext.Esc(it.main))
 	} else {
-		fmt.Fprintf(b, `<text class="tl-label" x="%s" y="%s" fill="%s"%s>%s`, chartNum(it.lx), chartNum(top+30), chartInk, chartHalo, chartEsc(it.main))
+		fmt.Fprintf(b, `<text class="tl-label" x="%s" y="%s" fill="%s"%s>%s`, chartNum(it.lx), chartNum(top+30), chartInk, chartHalo, svgtext.Esc(it.main))
 	}
 	if it.notes != "" {
 		weight := ""
 		if it.suspect || it.failed {
 			weight = ` font-weight="bold"`
 		}
-		fmt.Fprintf(b, `<tspan class="tl-note"%s> — %s</tspan>`, weight, chartEsc(it.notes))
+		fmt.Fprintf(b, `<tspan class="tl-note"%s> — %s</tspan>`, weight, svgtext.Esc(it.notes))
 	}
 	b.WriteString("</text></g>")
 	if it.href != "" {
@@ -1341,7 +1220,7 @@ func (r *chartRenderer) emitAxis() {
 	for i, t := range r.ticks {
 		labels[i] = r.in(t).Format(layout)
 		xs[i] = r.x(t)
-		widest = math.Max(widest, chartTextWidth(labels[i], chartFont))
+		widest = math.Max(widest, svgtext.TextWidth(labels[i], chartFont))
 	}
 	// Label every k-th tick so labels never overlap on a narrow chart.
 	k := 1
@@ -1367,26 +1246,26 @@ func (r *chartRenderer) emitAxis() {
 			b.WriteString("\n")
 			continue
 		}
-		lx, anchor := r.centred(xs[i], chartTextWidth(labels[i], chartFont))
+		lx, anchor := r.centred(xs[i], svgtext.TextWidth(labels[i], chartFont))
 		fmt.Fprintf(b, `<text class="tl-tick" x="%s" y="%s" text-anchor="%s" fill="%s">%s</text>`,
-			chartNum(lx), chartNum(y+17), anchor, chartInk, chartEsc(labels[i]))
+			chartNum(lx), chartNum(y+17), anchor, chartInk, svgtext.Esc(labels[i]))
 		if showDates {
 			d := r.in(t).Format(dateLayout)
-			dw := chartTextWidth(d, chartFont*chartBold)
+			dw := svgtext.TextWidth(d, chartFont*chartBold)
 			if d != lastDate && xs[i]-lastDateX >= dw+8 {
 				dx, anchor := r.centred(xs[i], dw)
 				fmt.Fprintf(b, `<text class="tl-date" x="%s" y="%s" text-anchor="%s" font-weight="bold" fill="%s">%s</text>`,
-					chartNum(dx), chartNum(y+31), anchor, chartInk, chartEsc(d))
+					chartNum(dx), chartNum(y+31), anchor, chartInk, svgtext.Esc(d))
 				lastDate, lastDateX = d, xs[i]
 			}
 		}
 		b.WriteString("\n")
 	}
 	caption := "Times in " + r.zoneName()
-	fmt.Fprintf(b, `<text class="tl-zone" x="8" y="%s" fill="%s">%s</text>`+"\n", chartNum(y+17), chartMuted, chartEsc(caption))
+	fmt.Fprintf(b, `<text class="tl-zone" x="8" y="%s" fill="%s">%s</text>`+"\n", chartNum(y+17), chartMuted, svgtext.Esc(caption))
 	if !r.crosses && r.step.unit < chartUnitDay {
 		fmt.Fprintf(b, `<text class="tl-date" x="8" y="%s" font-weight="bold" fill="%s">%s</text>`+"\n",
-			chartNum(y+31), chartInk, chartEsc(r.in(r.from).Format("Mon 2 Jan 2006")))
+			chartNum(y+31), chartInk, svgtext.Esc(r.in(r.from).Format("Mon 2 Jan 2006")))
 	}
 	b.WriteString("</g>\n")
 }
@@ -1443,7 +1322,7 @@ func (r *chartRenderer) emitLegend() {
 			fmt.Fprintf(b, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="1.25" stroke-dasharray="5 4"/>`,
 				chartNum(gx), chartNum(cy-8), chartNum(gx), chartNum(cy+8), chartInk)
 		}
-		fmt.Fprintf(b, `<text x="%s" y="%s" fill="%s">%s</text></g>`+"\n", chartNum(x+30), chartNum(e.y), chartInk, chartEsc(e.text))
+		fmt.Fprintf(b, `<text x="%s" y="%s" fill="%s">%s</text></g>`+"\n", chartNum(x+30), chartNum(e.y), chartInk, svgtext.Esc(e.text))
 	}
 	if len(r.legend) > 0 {
 		b.WriteString("</g>\n")
