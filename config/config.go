@@ -28,6 +28,7 @@ type Config struct {
 	LoginWindow      time.Duration
 	PayloadRetention time.Duration // raw webhook payloads older than this are pruned
 	SuspectWindow    time.Duration // how far before impact deploys are suspects
+	ReminderTick     time.Duration // how often the reminder scheduler looks for work
 }
 
 // Variable documents one environment variable: it is the source of truth for
@@ -53,6 +54,7 @@ var Variables = []Variable{
 	{"HINDSIGHT_LOGIN_WINDOW", "15m", "the window for the sign-in limit"},
 	{"HINDSIGHT_SUSPECT_WINDOW", "120m", "how long before impact started a deploy or change counts as a suspect (each incident page can widen it)"},
 	{"HINDSIGHT_PAYLOAD_RETENTION", "720h", "how long raw webhook payloads are kept for audit and re-parsing; the events themselves stay"},
+	{"HINDSIGHT_REMINDER_TICK", "1m", "how often each replica looks for reminder digests to compose and deliveries to send or retry (each digest still goes out once); the cadence itself is set on the Reminders settings page"},
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv in production,
@@ -117,6 +119,9 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 		return nil, err
 	}
 	if c.PayloadRetention, err = positiveDuration("HINDSIGHT_PAYLOAD_RETENTION", get("HINDSIGHT_PAYLOAD_RETENTION")); err != nil {
+		return nil, err
+	}
+	if c.ReminderTick, err = positiveDuration("HINDSIGHT_REMINDER_TICK", get("HINDSIGHT_REMINDER_TICK")); err != nil {
 		return nil, err
 	}
 	return &c, nil

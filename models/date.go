@@ -70,3 +70,6 @@ func (d *Date) scanText(s string) error {
 	*d = parsed
 	return nil
 }
+
+// AddDays is the date n days later (earlier when n < 0).
+func (d Date) AddDays(n int) Date { return DateOf(d.Time(time.UTC).AddDate(0, 0, n)) }

@@ -3,24 +3,18 @@ package models
 import (
 	"context"
 	"time"
+
+	"hindsight/reminders"
 )
 
-// Reminder cadences: how often each owner gets a digest.
-const (
-	EveryDay      = "daily"
-	EveryWeekday  = "weekdays"
-	EveryWeek     = "weekly"
-	MaxDueSoonDay = 60
-)
-
-// ReminderCadences lists the cadences in the order forms show them.
-var ReminderCadences = []string{EveryWeekday, EveryDay, EveryWeek}
+// MaxDueSoonDays is the furthest ahead a digest looks.
+const MaxDueSoonDays = 60
 
 // ReminderSettings is the single row saying whether and when digests go out.
 type ReminderSettings struct {
 	ID          int64
 	Enabled     bool
-	Every       string
+	Every       string // one of reminders.Cadences
 	Weekday     int // 0 = Sunday, for weekly digests
 	Hour        int // local hour of sending, in Zone
 	Zone        string
@@ -52,7 +46,7 @@ func (s *Store) ReminderSettings(ctx context.Context) (*ReminderSettings, error)
 // SaveReminderSettings stores new settings if the row is still at version.
 func (s *Store) SaveReminderSettings(ctx context.Context, in ReminderSettings, version int64, by string) (*ReminderSettings, error) {
 	fields := map[string]string{}
-	if !contains(ReminderCadences, in.Every) {
+	if !contains(reminders.Cadences, in.Every) {
 		fields["every"] = "choose weekdays, daily or weekly"
 	}
 	if in.Weekday < 0 || in.Weekday > 6 {
@@ -64,7 +58,7 @@ func (s *Store) SaveReminderSettings(ctx context.Context, in ReminderSettings, v
 	if _, err := time.LoadLocation(in.Zone); err != nil || in.Zone == "" || in.Zone == "Local" {
 		fields["zone"] = "enter an IANA time zone such as Europe/Paris or UTC"
 	}
-	if in.DueSoonDays < 0 || in.DueSoonDays > MaxDueSoonDay {
+	if in.DueSoonDays < 0 || in.DueSoonDays > MaxDueSoonDays {
 		fields["due_soon_days"] = "enter a number of days from 0 to 60"
 	}
 	if len(fields) > 0 {

@@ -10,13 +10,14 @@ import (
 
 	"hindsight/internal/testdb"
 	"hindsight/models"
+	"hindsight/reminders"
 )
 
 func TestReminderSettings(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		cur, err := s.ReminderSettings(ctx)
-		if err != nil || cur.Enabled || cur.Every != models.EveryWeekday || cur.Hour != 9 || cur.Zone != "UTC" || cur.DueSoonDays != 7 {
+		if err != nil || cur.Enabled || cur.Every != reminders.Weekdays || cur.Hour != 9 || cur.Zone != "UTC" || cur.DueSoonDays != 7 {
 			t.Fatalf("defaults: %+v %v", cur, err)
 		}
 		bad := *cur
@@ -26,7 +27,7 @@ func TestReminderSettings(t *testing.T) {
 			t.Fatalf("invalid settings: %v", err)
 		}
 		next := *cur
-		next.Enabled, next.Every, next.Weekday, next.Zone = true, models.EveryWeek, 1, "Europe/Paris"
+		next.Enabled, next.Every, next.Weekday, next.Zone = true, reminders.Weekly, 1, "Europe/Paris"
 		saved, err := s.SaveReminderSettings(ctx, next, cur.Version, "admin")
 		if err != nil || !saved.Enabled || saved.Location().String() != "Europe/Paris" || saved.Version != cur.Version+1 || saved.UpdatedBy != "admin" {
 			t.Fatalf("saved %+v %v", saved, err)
