@@ -15,8 +15,8 @@ type ReminderSettings struct {
 	ID          int64
 	Enabled     bool
 	Every       string // one of reminders.Cadences
-	Weekday     int // 0 = Sunday, for weekly digests
-	Hour        int // local hour of sending, in Zone
+	Weekday     int    // 0 = Sunday, for weekly digests
+	Hour        int    // local hour of sending, in Zone
 	Zone        string
 	DueSoonDays int
 	Version     int64

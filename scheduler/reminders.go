@@ -137,7 +137,9 @@ func (r *Reminders) enabledChannels(ctx context.Context) ([]models.NotificationC
 	return on, err
 }
 
-func (r *Reminders) link(path string) string { return strings.TrimSuffix(r.BaseURL.String(), "/") + path }
+func (r *Reminders) link(path string) string {
+	return strings.TrimSuffix(r.BaseURL.String(), "/") + path
+}
 
 // Deliver sends the deliveries that are due, each claimed first so that
 // no other replica sends it too. It returns how many were sent.
