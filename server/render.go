@@ -28,12 +28,27 @@ var pageNames = []string{
 	"action_form", "actions_dashboard",
 }
 
+// partialNames lists the partials that are also rendered alone, as htmx
+// fragments; each must be defined in templates/partials/ or the boot fails.
+var partialNames = []string{"action_row", "action_row_edit"}
+
 type pageSet struct {
-	byName map[string]*template.Template
+	byName   map[string]*template.Template
+	partials *template.Template // templates/partials/*.html, without the layout
 }
 
 func parsePages() (*pageSet, error) {
 	ps := &pageSet{byName: map[string]*template.Template{}}
+	partials, err := template.New("partials").Funcs(templateFuncs).ParseFS(templates.FS, "partials/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("partials: %w", err)
+	}
+	for _, name := range partialNames {
+		if partials.Lookup(name) == nil {
+			return nil, fmt.Errorf("partial %q is not defined in templates/partials", name)
+		}
+	}
+	ps.partials = partials
 	for _, name := range pageNames {
 		t, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(templates.FS,
 			"layout.html", "partials/*.html", "pages/"+name+".html")
@@ -78,6 +93,19 @@ func (s *Server) render(c *gin.Context, status int, name, title string, data any
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, p); err != nil {
 		s.log.ErrorContext(c.Request.Context(), "render page", "page", name, "err", err, "request_id", requestID(c))
+		c.String(http.StatusInternalServerError, "something went wrong on our side; the error is in the server log")
+		c.Abort()
+		return
+	}
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+}
+
+// renderPartial writes one partial alone, without the layout: the fragment
+// an htmx request swaps into the page. Like render, it buffers first.
+func (s *Server) renderPartial(c *gin.Context, status int, name string, data any) {
+	var buf bytes.Buffer
+	if err := s.pages.partials.ExecuteTemplate(&buf, name, data); err != nil {
+		s.log.ErrorContext(c.Request.Context(), "render partial", "partial", name, "err", err, "request_id", requestID(c))
 		c.String(http.StatusInternalServerError, "something went wrong on our side; the error is in the server log")
 		c.Abort()
 		return
@@ -168,6 +196,10 @@ var templateFuncs = template.FuncMap{
 		return m.Resolved
 	},
 	"localInput": localInput,
+	// actionRow and dashboardRow build the data of the "action_row" partial,
+	// shared by the incident page, the dashboard and the inline editor.
+	"actionRow":    actionRowOf,
+	"dashboardRow": dashboardRowOf,
 	"actionStatus": func(s string) string {
 		return strings.ReplaceAll(strings.Replace(s, "wont_do", "won't do", 1), "_", " ")
 	},

@@ -41,6 +41,7 @@ func (s *Server) routes(r *gin.Engine) {
 	viewer.GET("/incidents/:id/timeline", s.timelineShow)
 	viewer.GET("/actions", s.actionsDashboard)
 	viewer.GET("/actions.csv", s.actionsCSV)
+	viewer.GET("/actions/:id/row", s.actionRow)
 	viewer.GET("/events", s.eventList)
 	viewer.GET("/events/:id", s.eventShow)
 	viewer.GET("/settings/profile", s.profileForm)
@@ -63,6 +64,8 @@ func (s *Server) routes(r *gin.Engine) {
 	editor.POST("/incidents/:id/actions", s.actionCreate)
 	editor.GET("/actions/:id/edit", s.actionEdit)
 	editor.POST("/actions/:id", s.actionUpdate)
+	editor.GET("/actions/:id/row/edit", s.actionRowEdit)
+	editor.POST("/actions/:id/row", s.actionRowSave)
 
 	admin := web.Group("/", s.requirePageRole(models.RoleAdmin))
 	admin.GET("/incidents/:id/delete", s.incidentDeleteConfirm)

@@ -1,5 +1,6 @@
 // Hindsight's only hand-written script. Every page works without it; it adds
-// the browser's time zone as a default and nothing else.
+// the browser's time zone as a default, and tells htmx which error answers
+// are fragments to show.
 (function () {
   "use strict";
   try {
@@ -11,3 +12,14 @@
     // Old browsers without Intl time zones keep UTC.
   }
 })();
+
+// htmx 2 does not swap 4xx answers. Ours are forms to show: 422 is a form
+// back with its field messages, 409 a form reloaded after someone else's
+// change (e.g. an action's inline editor). Swap them like a 200.
+document.addEventListener("htmx:beforeSwap", function (event) {
+  var status = event.detail.xhr ? event.detail.xhr.status : 0;
+  if (status === 422 || status === 409) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
