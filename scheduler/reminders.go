@@ -185,7 +185,7 @@ func (r *Reminders) deliverOne(ctx context.Context, dl models.ReminderDelivery) 
 	if err != nil {
 		return err
 	}
-	key := fmt.Sprintf("%s-c%d", reminders.DigestKey(digest.UserID, digest.Period), ch.ID)
+	key := fmt.Sprintf("%s-%s-%d", reminders.DigestKey(digest.UserID, digest.Period), ch.Kind, ch.ID)
 	sendErr := r.send(ctx, ch, message{key: key, to: user.Email, subject: digest.Subject, text: digest.BodyText,
 		slack: []byte(digest.BodySlack), json: []byte(digest.BodyJSON)})
 	if sendErr == nil {

@@ -26,6 +26,7 @@ var pageNames = []string{
 	"event_list", "event_show", "integrations", "integration_show",
 	"timeline", "timeline_import", "timeline_entry",
 	"action_form", "actions_dashboard",
+	"reminders", "reminder_channel", "deliveries",
 }
 
 // partialNames lists the partials that are also rendered alone, as htmx
@@ -221,6 +222,7 @@ var templateFuncs = template.FuncMap{
 	},
 	"statusLabel": statusLabel,
 	"lower":       strings.ToLower,
+	"channelKind": func(kind string) string { return channelKindLabels[kind] },
 	"add":         func(a, b int) int { return a + b },
 	"mul":         func(a, b int) int { return a * b },
 	"int64":       func(n int) int64 { return int64(n) },

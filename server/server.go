@@ -15,6 +15,7 @@ import (
 
 	"hindsight/config"
 	"hindsight/models"
+	"hindsight/scheduler"
 )
 
 // BuildInfo identifies the running binary in /version.
@@ -32,6 +33,7 @@ type Server struct {
 	pages     *pageSet
 	metrics   *metrics
 	schema    *schemaWatch
+	reminders *scheduler.Reminders
 	setupDone atomic.Bool // once true stays true: the last admin cannot be removed
 	engine    *gin.Engine
 	handler   http.Handler
@@ -52,6 +54,8 @@ func New(cfg *config.Config, store *models.Store, log *slog.Logger, build BuildI
 		pages:   pages,
 		metrics: newMetrics(store),
 		schema:  newSchemaWatch(store, 2*time.Second),
+		reminders: &scheduler.Reminders{Store: store, BaseURL: cfg.BaseURL, Log: log,
+			HTTP: &http.Client{Timeout: 30 * time.Second}, Lease: 5 * time.Minute},
 	}
 	gin.SetMode(gin.ReleaseMode)
 	engine := gin.New()
@@ -92,6 +96,7 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	go s.housekeeping(ctx)
+	go s.reminders.Run(ctx, s.cfg.ReminderTick)
 	select {
 	case err := <-errc:
 		return err
