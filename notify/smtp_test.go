@@ -3,16 +3,10 @@ package notify
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"io"
-	"log"
-	"math/big"
 	"mime"
 	"mime/quotedprintable"
 	"net"
@@ -23,210 +17,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-sasl"
-	"github.com/emersion/go-smtp"
+	"hindsight/internal/mailtest"
 )
-
-// testCert is a self-signed certificate for localhost, 127.0.0.1 and ::1,
-// and a pool that trusts it.
-func testCert(t *testing.T) (tls.Certificate, *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "hindsight test SMTP"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		DNSNames:              []string{"localhost"},
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: cert}, pool
-}
-
-// received is one mail as the test server got it.
-type received struct {
-	From   string
-	To     []string
-	Data   []byte
-	TLS    bool
-	User   string
-	Helo   string
-	Mechan string
-}
-
-// mailServer is a real SMTP server (github.com/emersion/go-smtp) on a
-// loopback port that requires AUTH before MAIL FROM.
-type mailServer struct {
-	Addr      string
-	Port      int
-	User      string
-	Password  string
-	mu        sync.Mutex
-	mails     []received
-	auths     int // AUTH attempts
-	rejectTo  string
-	dataError *smtp.SMTPError
-}
-
-type mailServerOptions struct {
-	startTLS     bool // offer STARTTLS (with the test certificate)
-	implicitTLS  bool // TLS from the first byte
-	insecureAuth bool // allow AUTH without TLS
-	noPlain      bool // offer only LOGIN
-	cert         tls.Certificate
-}
-
-func startMailServer(t *testing.T, o mailServerOptions) *mailServer {
-	t.Helper()
-	ms := &mailServer{User: "hindsight", Password: "s3cret-Pa55"}
-	s := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
-		_, isTLS := c.TLSConnectionState()
-		return &session{ms: ms, c: c, rec: received{TLS: isTLS, Helo: c.Hostname()}, noPlain: o.noPlain}, nil
-	}))
-	s.Domain = "localhost"
-	s.AllowInsecureAuth = o.insecureAuth
-	s.ReadTimeout, s.WriteTimeout = 10*time.Second, 10*time.Second
-	s.ErrorLog = log.New(io.Discard, "", 0)
-	tlsConf := &tls.Config{Certificates: []tls.Certificate{o.cert}}
-	if o.startTLS {
-		s.TLSConfig = tlsConf
-	}
-	var l net.Listener
-	var err error
-	if o.implicitTLS {
-		l, err = tls.Listen("tcp", "127.0.0.1:0", tlsConf)
-	} else {
-		l, err = net.Listen("tcp", "127.0.0.1:0")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms.Addr = l.Addr().String()
-	ms.Port = l.Addr().(*net.TCPAddr).Port
-	go s.Serve(l)
-	t.Cleanup(func() { s.Close() })
-	return ms
-}
-
-func (ms *mailServer) received() []received {
-	ms.mu.Lock()
-	defer ms.mu.Unlock()
-	return append([]received(nil), ms.mails...)
-}
-
-func (ms *mailServer) authAttempts() int {
-	ms.mu.Lock()
-	defer ms.mu.Unlock()
-	return ms.auths
-}
-
-type session struct {
-	ms      *mailServer
-	c       *smtp.Conn
-	rec     received
-	authed  bool
-	noPlain bool
-}
-
-func (s *session) AuthMechanisms() []string {
-	if s.noPlain {
-		return []string{"LOGIN"}
-	}
-	return []string{sasl.Plain}
-}
-
-func (s *session) check(user, pass, mech string) error {
-	s.ms.mu.Lock()
-	defer s.ms.mu.Unlock()
-	s.ms.auths++
-	if user != s.ms.User || pass != s.ms.Password {
-		return smtp.ErrAuthFailed // 535 5.7.8
-	}
-	s.authed, s.rec.User, s.rec.Mechan = true, user, mech
-	_, s.rec.TLS = s.c.TLSConnectionState()
-	return nil
-}
-
-func (s *session) Auth(mech string) (sasl.Server, error) {
-	if mech == "LOGIN" {
-		return &loginServer{check: func(u, p string) error { return s.check(u, p, "LOGIN") }}, nil
-	}
-	return sasl.NewPlainServer(func(identity, user, pass string) error { return s.check(user, pass, "PLAIN") }), nil
-}
-
-func (s *session) Mail(from string, _ *smtp.MailOptions) error {
-	if !s.authed {
-		return smtp.ErrAuthRequired
-	}
-	s.rec.From = from
-	return nil
-}
-
-func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if to == s.ms.rejectTo {
-		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user here"}
-	}
-	s.rec.To = append(s.rec.To, to)
-	return nil
-}
-
-func (s *session) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	if s.ms.dataError != nil {
-		return s.ms.dataError
-	}
-	s.rec.Data = b
-	s.ms.mu.Lock()
-	s.ms.mails = append(s.ms.mails, s.rec)
-	s.ms.mu.Unlock()
-	return nil
-}
-
-func (s *session) Reset()        { s.rec = received{TLS: s.rec.TLS, User: s.rec.User, Helo: s.rec.Helo} }
-func (s *session) Logout() error { return nil }
-
-// loginServer is the server side of AUTH LOGIN, which go-sasl no longer has.
-type loginServer struct {
-	user  string
-	step  int
-	check func(user, pass string) error
-}
-
-func (l *loginServer) Next(resp []byte) ([]byte, bool, error) {
-	l.step++
-	switch l.step {
-	case 1:
-		return []byte("Username:"), false, nil
-	case 2:
-		l.user = string(resp)
-		return []byte("Password:"), false, nil
-	}
-	return nil, true, l.check(l.user, string(resp))
-}
 
 var testNow = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
-func client(ms *mailServer, pool *x509.CertPool) SMTP {
+func client(ms *mailtest.Server, pool *x509.CertPool) SMTP {
 	return SMTP{
 		Host: "localhost", Port: ms.Port, Username: ms.User, Password: ms.Password,
 		From:      "Hindsight <hindsight@example.com>",
@@ -246,21 +42,20 @@ func asError(t *testing.T, err error) *Error {
 }
 
 func TestSMTPStartTLS(t *testing.T) {
-	cert, pool := testCert(t)
-	ms := startMailServer(t, mailServerOptions{startTLS: true, cert: cert})
-	c := client(ms, pool)
+	ms := mailtest.Start(t, mailtest.Options{StartTLS: true})
+	c := client(ms, ms.Pool)
 	subject := "Récapitulatif : 2 actions en retard\r\nBcc: everyone@example.com"
 	long := strings.Repeat("0123456789 ", 20)
 	text := "Hello Zoë,\n\n.a line starting with a dot\nFrom the start\n" + long + "\nTrailing space \nend"
 	if err := c.Send(context.Background(), []string{"Alice Martin <alice@example.com>"}, subject, text, "digest-42-2026-W48-email-1"); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	mails := ms.received()
+	mails := ms.Received()
 	if len(mails) != 1 {
 		t.Fatalf("%d mails received", len(mails))
 	}
 	m := mails[0]
-	if !m.TLS || m.User != "hindsight" || m.Mechan != "PLAIN" || m.From != "hindsight@example.com" || len(m.To) != 1 || m.To[0] != "alice@example.com" || m.Helo != "localhost" {
+	if !m.TLS || m.User != "hindsight" || m.Mechanism != "PLAIN" || m.From != "hindsight@example.com" || len(m.To) != 1 || m.To[0] != "alice@example.com" || m.Helo != "localhost" {
 		t.Errorf("envelope %+v", m)
 	}
 	if bytes.Contains(m.Data, []byte("\n")) && bytes.Count(m.Data, []byte("\n")) != bytes.Count(m.Data, []byte("\r\n")) {
@@ -327,45 +122,43 @@ func TestSMTPStartTLS(t *testing.T) {
 	if err := c.Send(context.Background(), []string{"alice@example.com", "bob@example.com"}, "again", "x", "digest-42-2026-W48-email-1"); err != nil {
 		t.Fatal(err)
 	}
-	again, _ := mail.ReadMessage(bytes.NewReader(ms.received()[1].Data))
-	if again.Header.Get("Message-ID") != wantID || len(ms.received()[1].To) != 2 {
-		t.Errorf("second mail: %q to %v", again.Header.Get("Message-ID"), ms.received()[1].To)
+	again, _ := mail.ReadMessage(bytes.NewReader(ms.Received()[1].Data))
+	if again.Header.Get("Message-ID") != wantID || len(ms.Received()[1].To) != 2 {
+		t.Errorf("second mail: %q to %v", again.Header.Get("Message-ID"), ms.Received()[1].To)
 	}
 }
 
 func TestSMTPLoginAuth(t *testing.T) {
-	cert, pool := testCert(t)
-	ms := startMailServer(t, mailServerOptions{startTLS: true, noPlain: true, cert: cert})
-	if err := client(ms, pool).Send(context.Background(), []string{"alice@example.com"}, "s", "t", "k"); err != nil {
+	ms := mailtest.Start(t, mailtest.Options{StartTLS: true, Mechanisms: []string{mailtest.Login}})
+	if err := client(ms, ms.Pool).Send(context.Background(), []string{"alice@example.com"}, "s", "t", "k"); err != nil {
 		t.Fatal(err)
 	}
-	if m := ms.received(); len(m) != 1 || m[0].Mechan != "LOGIN" || !m[0].TLS {
+	if m := ms.Received(); len(m) != 1 || m[0].Mechanism != "LOGIN" || !m[0].TLS {
 		t.Errorf("received %+v", m)
 	}
 }
 
 func TestSMTPImplicitTLS(t *testing.T) {
-	cert, pool := testCert(t)
-	ms := startMailServer(t, mailServerOptions{implicitTLS: true, cert: cert})
-	c := client(ms, pool)
+	ms := mailtest.Start(t, mailtest.Options{ImplicitTLS: true})
+	c := client(ms, ms.Pool)
 	c.Security = SecurityTLS
 	c.Host = "127.0.0.1" // the certificate has the IP too
 	if err := c.Send(context.Background(), []string{"alice@example.com"}, "s", "t", "k"); err != nil {
 		t.Fatal(err)
 	}
-	if m := ms.received(); len(m) != 1 || !m[0].TLS {
+	if m := ms.Received(); len(m) != 1 || !m[0].TLS {
 		t.Errorf("received %+v", m)
 	}
 }
 
 func TestSMTPNoneOnLoopback(t *testing.T) {
-	ms := startMailServer(t, mailServerOptions{insecureAuth: true})
+	ms := mailtest.Start(t, mailtest.Options{InsecureAuth: true})
 	c := client(ms, nil)
 	c.Security = SecurityNone
 	if err := c.Send(context.Background(), []string{"alice@example.com"}, "s", "t", "k"); err != nil {
 		t.Fatal(err)
 	}
-	if m := ms.received(); len(m) != 1 || m[0].TLS {
+	if m := ms.Received(); len(m) != 1 || m[0].TLS {
 		t.Errorf("received %+v", m)
 	}
 	// Not for other hosts: refused before dialling.
@@ -377,41 +170,39 @@ func TestSMTPNoneOnLoopback(t *testing.T) {
 }
 
 func TestSMTPRefusesWithoutSTARTTLS(t *testing.T) {
-	ms := startMailServer(t, mailServerOptions{insecureAuth: true}) // would even take the password in clear
+	ms := mailtest.Start(t, mailtest.Options{InsecureAuth: true}) // would even take the password in clear
 	for _, sec := range []string{"", SecuritySTARTTLS} {
 		c := client(ms, nil)
 		c.Security = sec
 		err := c.Send(context.Background(), []string{"alice@example.com"}, "s", "t", "k")
 		e := asError(t, err)
-		if !e.Permanent || !strings.Contains(err.Error(), "STARTTLS") || !strings.Contains(err.Error(), ms.Addr[len("127.0.0.1:"):]) {
+		if !e.Permanent || !strings.Contains(err.Error(), "STARTTLS") || !strings.Contains(err.Error(), strconv.Itoa(ms.Port)) {
 			t.Errorf("security %q: %v (permanent %v)", sec, err, e.Permanent)
 		}
 	}
-	if n := ms.authAttempts(); n != 0 {
+	if n := ms.AuthAttempts(); n != 0 {
 		t.Errorf("%d AUTH attempts on a plain connection", n)
 	}
-	if len(ms.received()) != 0 {
+	if len(ms.Received()) != 0 {
 		t.Error("a mail was sent without TLS")
 	}
 }
 
 func TestSMTPUntrustedCertificate(t *testing.T) {
-	cert, _ := testCert(t)
-	_, otherPool := testCert(t)
-	ms := startMailServer(t, mailServerOptions{startTLS: true, cert: cert})
+	_, otherPool := mailtest.NewCert(t)
+	ms := mailtest.Start(t, mailtest.Options{StartTLS: true})
 	err := client(ms, otherPool).Send(context.Background(), []string{"alice@example.com"}, "s", "t", "k")
 	if err == nil || !strings.Contains(err.Error(), "STARTTLS") || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("untrusted certificate: %v", err)
 	}
-	if ms.authAttempts() != 0 {
+	if ms.AuthAttempts() != 0 {
 		t.Error("AUTH attempted after a failed handshake")
 	}
 }
 
 func TestSMTPBadPassword(t *testing.T) {
-	cert, pool := testCert(t)
-	ms := startMailServer(t, mailServerOptions{startTLS: true, cert: cert})
-	c := client(ms, pool)
+	ms := mailtest.Start(t, mailtest.Options{StartTLS: true})
+	c := client(ms, ms.Pool)
 	c.Password = "wrong-Pa55word-xyz"
 	err := c.Send(context.Background(), []string{"alice@example.com"}, "s", "t", "k")
 	e := asError(t, err)
@@ -421,28 +212,27 @@ func TestSMTPBadPassword(t *testing.T) {
 	if strings.Contains(err.Error(), c.Password) || strings.Contains(err.Error(), ms.Password) {
 		t.Errorf("the error shows a password: %v", err)
 	}
-	if ms.authAttempts() != 1 || len(ms.received()) != 0 {
-		t.Errorf("%d AUTH attempts, %d mails", ms.authAttempts(), len(ms.received()))
+	if ms.AuthAttempts() != 1 || len(ms.Received()) != 0 {
+		t.Errorf("%d AUTH attempts, %d mails", ms.AuthAttempts(), len(ms.Received()))
 	}
 }
 
 func TestSMTPServerAnswers(t *testing.T) {
-	cert, pool := testCert(t)
-	ms := startMailServer(t, mailServerOptions{startTLS: true, cert: cert})
-	c := client(ms, pool)
-	ms.rejectTo = "nobody@example.com"
+	ms := mailtest.Start(t, mailtest.Options{StartTLS: true})
+	c := client(ms, ms.Pool)
+	ms.RejectRecipients("nobody@example.com")
 	err := c.Send(context.Background(), []string{"alice@example.com", "nobody@example.com"}, "s", "t", "k")
 	if e := asError(t, err); !e.Permanent || e.Status != 550 || !strings.Contains(err.Error(), "RCPT TO <nobody@example.com>") || !strings.Contains(err.Error(), "No such user") {
 		t.Errorf("rejected recipient: %v", err)
 	}
-	ms.rejectTo = ""
-	ms.dataError = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Try again later"}
+	ms.RejectRecipients()
+	ms.TempFail(1) // 451 4.3.0 Try again later, after DATA
 	err = c.Send(context.Background(), []string{"alice@example.com"}, "s", "t", "k")
 	if e := asError(t, err); e.Permanent || e.Status != 451 || !strings.Contains(err.Error(), "DATA") {
 		t.Errorf("451 on DATA: %v (%+v)", err, e)
 	}
-	if len(ms.received()) != 0 {
-		t.Error("mail received")
+	if len(ms.Received()) != 0 || len(ms.Deferred()) != 1 {
+		t.Errorf("%d mails received, %d deferred", len(ms.Received()), len(ms.Deferred()))
 	}
 }
 

@@ -115,21 +115,33 @@ func newReminders(store *models.Store) *scheduler.Reminders {
 // setup: digests on weekdays at 09:00 Paris time, a signed webhook channel,
 // one owner with an overdue action on an incident that is already published.
 func setup(t *testing.T, store *models.Store, c *clock) *fixture {
+	f := setupNoChannel(t, store, c)
+	f.rcv = newReceiver(t, c)
+	ch, err := store.CreateChannel(context.Background(), models.ChannelInput{Kind: models.ChannelWebhook, Name: "Ops hook", Enabled: true,
+		Settings: models.ChannelSettings{URL: f.rcv.srv.URL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.rcv.secret = func() []byte { return []byte(ch.Secret) }
+	return f
+}
+
+// setupNoChannel is setup without any channel (and without rcv): digests
+// on weekdays at 09:00 Paris time, the owner Maya and a published incident.
+func setupNoChannel(t *testing.T, store *models.Store, c *clock) *fixture {
+	t.Helper()
 	ctx := context.Background()
-	f := &fixture{store: store, clock: c, rcv: newReceiver(t, c), sender: newReminders(store)}
+	f := &fixture{store: store, clock: c, sender: newReminders(store)}
 	cur, _ := store.ReminderSettings(ctx)
 	_, err := store.SaveReminderSettings(ctx, models.ReminderSettings{Enabled: true, Every: "weekdays", Hour: 9,
 		Zone: "Europe/Paris", DueSoonDays: 7}, cur.Version, "admin@example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ch, err := store.CreateChannel(ctx, models.ChannelInput{Kind: models.ChannelWebhook, Name: "Ops hook", Enabled: true,
-		Settings: models.ChannelSettings{URL: f.rcv.srv.URL}})
+	f.owner, err = store.CreateUser(ctx, models.NewUser{Email: "maya@example.com", Name: "Maya", Role: models.RoleEditor})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.rcv.secret = func() []byte { return []byte(ch.Secret) }
-	f.owner, _ = store.CreateUser(ctx, models.NewUser{Email: "maya@example.com", Name: "Maya", Role: models.RoleEditor})
 	f.inc, err = store.CreateIncident(ctx, models.IncidentInput{Title: "Chatbot errors", Severity: "SEV2", Status: models.StatusPublished,
 		StartedAt: c.Now().Add(-30 * 24 * time.Hour)}, &f.owner.ID)
 	if err != nil {
