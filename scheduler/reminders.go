@@ -213,7 +213,7 @@ func (r *Reminders) send(ctx context.Context, ch *models.NotificationChannel, m 
 	switch ch.Kind {
 	case models.ChannelSMTP:
 		smtp := notify.SMTP{Host: st.Host, Port: st.Port, Username: st.Username, Password: ch.Secret, From: st.From,
-			Security: st.Security, Timeout: 30 * time.Second, TLSConfig: r.TLS}
+			Security: st.Security, Timeout: 30 * time.Second, TLSConfig: r.TLS, Now: r.Store.Now}
 		return smtp.Send(ctx, []string{m.to}, m.subject, m.text, m.key)
 	case models.ChannelSlack:
 		return (&notify.Slack{URL: ch.Secret, Client: r.HTTP}).Send(ctx, m.slack)
