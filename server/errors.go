@@ -64,6 +64,8 @@ func classify(err error) *appError {
 		return &appError{Status: http.StatusConflict, Code: "conflict", Message: err.Error(), Fields: map[string]string{"slug": err.Error()}}
 	case errors.Is(err, models.ErrEmailTaken):
 		return &appError{Status: http.StatusConflict, Code: "conflict", Message: err.Error(), Fields: map[string]string{"email": err.Error()}}
+	case errors.Is(err, models.ErrPublished):
+		return &appError{Status: http.StatusConflict, Code: "published", Message: models.ErrPublished.Error()}
 	case errors.Is(err, models.ErrLastAdmin), errors.Is(err, models.ErrAlreadySetUp):
 		return &appError{Status: http.StatusConflict, Code: "conflict", Message: err.Error()}
 	}

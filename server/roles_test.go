@@ -110,6 +110,23 @@ var matrix = []access{
 	{"GET", "/api/v1/events", models.RoleViewer},
 	{"POST", "/api/v1/events", models.RoleEditor},
 	{"GET", "/api/v1/events/:id", models.RoleViewer},
+	{"GET", "/api/v1/incidents/:id/impact", models.RoleViewer},
+	{"PUT", "/api/v1/incidents/:id/impact", models.RoleEditor},
+	{"GET", "/api/v1/incidents/:id/impact/versions/:version", models.RoleViewer},
+	{"POST", "/api/v1/incidents/:id/impact/versions/:version/restore", models.RoleEditor},
+	{"GET", "/api/v1/incidents/:id/whys", models.RoleViewer},
+	{"PUT", "/api/v1/incidents/:id/whys", models.RoleEditor},
+	{"GET", "/api/v1/incidents/:id/whys/versions/:version", models.RoleViewer},
+	{"POST", "/api/v1/incidents/:id/whys/versions/:version/restore", models.RoleEditor},
+	{"GET", "/api/v1/incidents/:id/factors", models.RoleViewer},
+	{"PUT", "/api/v1/incidents/:id/factors", models.RoleEditor},
+	{"GET", "/api/v1/incidents/:id/factors/versions/:version", models.RoleViewer},
+	{"POST", "/api/v1/incidents/:id/factors/versions/:version/restore", models.RoleEditor},
+	{"GET", "/api/v1/incidents/:id/lessons", models.RoleViewer},
+	{"PUT", "/api/v1/incidents/:id/lessons", models.RoleEditor},
+	{"GET", "/api/v1/incidents/:id/lessons/versions/:version", models.RoleViewer},
+	{"POST", "/api/v1/incidents/:id/lessons/versions/:version/restore", models.RoleEditor},
+	{"GET", "/api/v1/incidents/:id/history", models.RoleViewer},
 }
 
 func TestEveryRouteInMatrix(t *testing.T) {
