@@ -1,6 +1,7 @@
 package models
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -45,10 +46,12 @@ type Incident struct {
 	// TriggerEventID is the deploy or change the authors marked as the
 	// trigger.
 	TriggerEventID *int64
-	Version        int64
-	CreatedByID    *int64
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// TemplateKey is the postmortem template picked at creation.
+	TemplateKey string
+	Version     int64
+	CreatedByID *int64
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 
 	Services []string `gorm:"-"`
 	Tags     []string `gorm:"-"`
@@ -74,6 +77,7 @@ func ParseIncidentKey(s string) (int64, bool) {
 // IncidentInput is everything a person can set on an incident.
 type IncidentInput struct {
 	Slug           string // only used at creation; derived from the title when empty
+	TemplateKey    string // only used at creation; "full" when empty
 	Title          string
 	Summary        string
 	Severity       string
@@ -275,7 +279,7 @@ func (s *Store) CreateIncident(ctx context.Context, in IncidentInput, createdBy 
 			Slug: slug, Title: in.Title, Summary: in.Summary, Severity: in.Severity, Status: in.Status,
 			Environment: in.Environment, StartedAt: in.StartedAt, DetectedAt: in.DetectedAt,
 			AcknowledgedAt: in.AcknowledgedAt, MitigatedAt: in.MitigatedAt, ResolvedAt: in.ResolvedAt,
-			Version: 1, CreatedByID: createdBy,
+			Version: 1, CreatedByID: createdBy, TemplateKey: cmp.Or(in.TemplateKey, DefaultTemplateKey),
 		}
 		if err := tx.Create(&inc).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
