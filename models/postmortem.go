@@ -12,9 +12,17 @@ import (
 // document (package postmortem owns the rules), then saves it as the
 // section's next version.
 
-// Impact returns the impact section and its saved state.
+// Impact returns the impact section and its saved state. Values of custom
+// fields an admin has removed since are left out, so that what is read
+// can always be saved back.
 func (s *Store) Impact(ctx context.Context, incidentID int64) (postmortem.Impact, *PostmortemSection, error) {
-	return loadSection[postmortem.Impact](ctx, s, incidentID, SectionImpact)
+	doc, sec, err := loadSection[postmortem.Impact](ctx, s, incidentID, SectionImpact)
+	if err != nil || len(doc.Custom) == 0 {
+		return doc, sec, err
+	}
+	fields, err := s.CustomFields(ctx)
+	doc.PruneCustom(fields)
+	return doc, sec, err
 }
 
 // Whys returns the Five Whys section.

@@ -81,7 +81,7 @@ func (s *Store) incidentStatus(ctx context.Context, tx *gorm.DB, incidentID int6
 // version (0: never saved), and records the revision. A published
 // postmortem refuses with ErrPublished, a moved-on section with ErrStale.
 func (s *Store) saveSection(ctx context.Context, incidentID int64, section, body string, version int64, author string, restoredFrom *int64) (*PostmortemSection, error) {
-	now := s.Now()
+	now := s.Now().Truncate(time.Microsecond) // what PostgreSQL keeps
 	sec := &PostmortemSection{IncidentID: incidentID, Section: section, Body: body, Version: version + 1, UpdatedAt: now, UpdatedBy: author}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		status, err := s.incidentStatus(ctx, tx, incidentID)

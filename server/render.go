@@ -27,6 +27,7 @@ var pageNames = []string{
 	"timeline", "timeline_import", "timeline_entry",
 	"action_form", "actions_dashboard",
 	"reminders", "reminder_channel", "deliveries",
+	"write", "postmortem_history", "postmortem_revision",
 }
 
 // partialNames lists the partials that are also rendered alone, as htmx
@@ -223,10 +224,16 @@ var templateFuncs = template.FuncMap{
 	"statusLabel": statusLabel,
 	"lower":       strings.ToLower,
 	"channelKind": func(kind string) string { return channelKindLabels[kind] },
-	"add":         func(a, b int) int { return a + b },
-	"mul":         func(a, b int) int { return a * b },
-	"int64":       func(n int) int64 { return int64(n) },
-	"percent":     func(f float64) float64 { return f * 100 },
+	// field bundles the arguments of a form-field partial.
+	"field": func(incidentID int64, name, label, value string, readOnly bool) mdField {
+		return mdField{IncidentID: incidentID, Name: name, Label: label, Value: value, ReadOnly: readOnly}
+	},
+	"qualifierLabel": func(q string) string { return qualifierLabels[q] },
+	"detectionLabel": func(m string) string { return detectionLabels[m] },
+	"add":            func(a, b int) int { return a + b },
+	"mul":            func(a, b int) int { return a * b },
+	"int64":          func(n int) int64 { return int64(n) },
+	"percent":        func(f float64) float64 { return f * 100 },
 	"withParam": func(q url.Values, key, value string) string {
 		v := url.Values{}
 		for k, vs := range q {

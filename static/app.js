@@ -23,3 +23,22 @@ document.addEventListener("htmx:beforeSwap", function (event) {
     event.detail.isError = false;
   }
 });
+
+// Autosave when the author leaves the page or switches tabs: forms marked
+// data-autosave listen for this "autosave" event (hx-trigger), besides
+// saving a few seconds after typing stops.
+(function () {
+  function flush() {
+    document.querySelectorAll("form[data-autosave]").forEach(function (form) {
+      if (window.htmx) {
+        window.htmx.trigger(form, "autosave");
+      }
+    });
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") {
+      flush();
+    }
+  });
+  window.addEventListener("pagehide", flush);
+})();

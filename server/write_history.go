@@ -1,0 +1,169 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"hindsight/models"
+	"hindsight/postmortem"
+)
+
+type historyView struct {
+	Incident  *models.Incident
+	Revisions []models.PostmortemRevision
+}
+
+// postmortemHistory lists who changed which section when.
+func (s *Server) postmortemHistory(c *gin.Context) {
+	inc := s.loadIncident(c)
+	if inc == nil {
+		return
+	}
+	revs, err := s.store.PostmortemHistory(c.Request.Context(), inc.ID, 200)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "postmortem_history", "History · "+inc.Key(), historyView{Incident: inc, Revisions: revs})
+}
+
+type revisionView struct {
+	Incident       *models.Incident
+	Revision       *models.PostmortemRevision
+	Previous       *models.PostmortemRevision
+	Diffs          []postmortem.FieldDiff
+	CurrentVersion int64
+	NextVersion    int64
+	CanRestore     bool
+}
+
+// loadRevision reads the revision named in the path, or answers 404.
+func (s *Server) loadRevision(c *gin.Context, inc *models.Incident) *models.PostmortemRevision {
+	section := c.Param("section")
+	version, err := strconv.ParseInt(c.Param("version"), 10, 64)
+	if err != nil || !slices.Contains(models.Sections, section) {
+		s.fail(c, errNotFound("revision"))
+		return nil
+	}
+	rev, err := s.store.SectionRevision(c.Request.Context(), inc.ID, section, version)
+	if errors.Is(err, models.ErrNotFound) {
+		s.fail(c, errNotFound("version "+c.Param("version")+" of the "+section))
+		return nil
+	} else if err != nil {
+		s.fail(c, err)
+		return nil
+	}
+	return rev
+}
+
+// postmortemRevision shows one saved version and what it changed.
+func (s *Server) postmortemRevision(c *gin.Context) {
+	inc := s.loadIncident(c)
+	if inc == nil {
+		return
+	}
+	rev := s.loadRevision(c, inc)
+	if rev == nil {
+		return
+	}
+	ctx := c.Request.Context()
+	revs, err := s.store.SectionRevisions(ctx, inc.ID, rev.Section)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	v := revisionView{Incident: inc, Revision: rev, CurrentVersion: revs[0].Version, NextVersion: revs[0].Version + 1}
+	for i := range revs {
+		if revs[i].Version < rev.Version {
+			v.Previous = &revs[i]
+			break
+		}
+	}
+	before := ""
+	if v.Previous != nil {
+		before = v.Previous.Body
+	}
+	fields, _ := s.store.CustomFields(ctx)
+	v.Diffs = diffBodies(rev.Section, before, rev.Body, fields)
+	v.CanRestore = rev.Section != models.SectionSummary && rev.Version != v.CurrentVersion &&
+		inc.Status != models.StatusPublished && models.RoleAtLeast(currentUser(c).Role, models.RoleEditor)
+	s.render(c, http.StatusOK, "postmortem_revision", "Version "+itoa(rev.Version)+" · "+inc.Key(), v)
+}
+
+// diffBodies compares two stored JSON documents of a section.
+func diffBodies(section, before, after string, fields []postmortem.CustomField) []postmortem.FieldDiff {
+	switch section {
+	case models.SectionImpact:
+		var a, b postmortem.Impact
+		decodeBody(before, &a)
+		decodeBody(after, &b)
+		return postmortem.DiffImpact(a, b, fields)
+	case models.SectionWhys:
+		var a, b postmortem.Whys
+		decodeBody(before, &a)
+		decodeBody(after, &b)
+		return postmortem.DiffWhys(a, b)
+	case models.SectionFactors:
+		var a, b postmortem.Factors
+		decodeBody(before, &a)
+		decodeBody(after, &b)
+		return postmortem.DiffFactors(a, b)
+	case models.SectionLessons:
+		var a, b postmortem.Lessons
+		decodeBody(before, &a)
+		decodeBody(after, &b)
+		return postmortem.DiffLessons(a, b)
+	case models.SectionSummary:
+		var a, b models.Summary
+		decodeBody(before, &a)
+		decodeBody(after, &b)
+		var out []postmortem.FieldDiff
+		for _, f := range [][3]string{{"Title", a.Title, b.Title}, {"Severity", a.Severity, b.Severity}, {"Summary", a.Summary, b.Summary}} {
+			if f[1] != f[2] {
+				out = append(out, postmortem.FieldDiff{Label: f[0], Ops: postmortem.Diff(f[1], f[2])})
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// decodeBody reads a stored document; revisions are written by the store
+// only, so an empty or unreadable one shows as empty.
+func decodeBody(body string, v any) {
+	if body != "" {
+		_ = json.Unmarshal([]byte(body), v)
+	}
+}
+
+// postmortemRestore saves an earlier version as the newest one, if the
+// section is still at the version the page showed.
+func (s *Server) postmortemRestore(c *gin.Context) {
+	inc := s.loadIncident(c)
+	if inc == nil {
+		return
+	}
+	rev := s.loadRevision(c, inc)
+	if rev == nil {
+		return
+	}
+	current, err := strconv.ParseInt(c.PostForm("version"), 10, 64)
+	if err != nil {
+		s.fail(c, errBadRequest("the form lacks the version it was based on; reload the page"))
+		return
+	}
+	_, err = s.store.RestoreSection(c.Request.Context(), inc.ID, rev.Section, rev.Version, current, authorName(c))
+	switch {
+	case errors.Is(err, models.ErrStale):
+		s.fail(c, &appError{Status: http.StatusConflict, Code: "stale", Message: "someone saved this section since you opened this page; look at the history again before restoring"})
+	case err != nil:
+		s.fail(c, err)
+	default:
+		redirect(c, "/incidents/"+itoa(inc.ID)+"/write/"+rev.Section, "Version "+itoa(rev.Version)+" restored as the newest version.")
+	}
+}
