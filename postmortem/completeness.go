@@ -24,7 +24,7 @@ type Snapshot struct {
 	Lessons                 Lessons
 	Actions                 int    // corrective actions, in any status
 	OpenActionsWithoutOwner int    // open-like actions with neither owner nor team
-	ReviewState             string // draft, in_review or published (models.ReviewStatuses)
+	ReviewState             string // draft, in_review, approved or published (models.ReviewStatuses)
 }
 
 // StepStatus is where one step of a template stands.
@@ -62,7 +62,8 @@ const reviewPublished = "published"
 //   - lessons: at least one thing that went wrong (there always is one,
 //     or there would be no postmortem). Hints: went well, got lucky.
 //   - actions: at least one, and every open one owned.
-//   - review: published. Hint: other steps still incomplete.
+//   - review: published (a draft, in review or approved is missing the
+//     rest of the workflow). Hint: other steps still incomplete.
 func Progress(s Snapshot, t Template) []StepStatus {
 	out := make([]StepStatus, 0, len(t.Steps))
 	for _, step := range t.Steps {
@@ -129,6 +130,8 @@ func Progress(s Snapshot, t Template) []StepStatus {
 			case reviewPublished:
 			case "in_review":
 				need(false, "publish it once the review is done")
+			case "approved":
+				need(false, "publish it: every reviewer has approved")
 			default:
 				need(false, "send it for review, then publish it")
 			}
