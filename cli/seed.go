@@ -24,7 +24,7 @@ func runSeed(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "demo data: %d users and %d incidents created, %d incidents already present; %d events, %d timeline entries and %d actions added\n",
-		res.UsersCreated, res.IncidentsCreated, res.IncidentsSkipped, res.EventsCreated, res.TimelineEntriesAdded, res.ActionsCreated)
+	fmt.Fprintf(env.Stdout, "demo data: %d users and %d incidents created, %d incidents already present; %d events, %d timeline entries and %d actions added; %d postmortem sections saved\n",
+		res.UsersCreated, res.IncidentsCreated, res.IncidentsSkipped, res.EventsCreated, res.TimelineEntriesAdded, res.ActionsCreated, res.PostmortemSectionsSaved)
 	return nil
 }

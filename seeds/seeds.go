@@ -1,6 +1,6 @@
 // Package seeds holds Hindsight's demo data (users.yaml, one YAML file per
-// incident under incidents/ and its evidence under evidence/) and loads it
-// into a store.
+// incident under incidents/, its evidence under evidence/ and its written
+// postmortem under postmortems/) and loads it into a store.
 //
 // Loading is idempotent: users are matched by e-mail and incidents by slug,
 // and whatever already exists is left untouched. On a fresh database the
@@ -8,7 +8,8 @@
 // their keys (INC-1, INC-2, ...) are the same every time. Evidence goes in
 // as one API delivery per incident, which a second load recognises as a
 // redelivery (see evidence.go); corrective actions are matched by title
-// within their incident (see actions.go).
+// within their incident (see actions.go); a postmortem section is saved
+// only while its incident has never saved it (see postmortems.go).
 package seeds
 
 import (
@@ -30,14 +31,15 @@ import (
 	"hindsight/models"
 )
 
-//go:embed users.yaml incidents/*.yaml evidence/*.yaml
+//go:embed users.yaml incidents/*.yaml evidence/*.yaml postmortems/*.yaml
 var files embed.FS
 
 // File names inside the seed file system.
 const (
-	usersFile    = "users.yaml"
-	incidentsDir = "incidents"
-	evidenceDir  = "evidence"
+	usersFile      = "users.yaml"
+	incidentsDir   = "incidents"
+	evidenceDir    = "evidence"
+	postmortemsDir = "postmortems"
 )
 
 // User is one entry of users.yaml. Seed users get no password, so they
@@ -77,6 +79,8 @@ type Set struct {
 	Users     []User
 	Incidents []Incident // sorted by StartedAt, then Slug
 	Evidence  []Evidence // in the order of Incidents; an incident may have none
+	// Postmortems are in the order of Incidents; an incident may have none.
+	Postmortems []Postmortem
 }
 
 // Result counts what a Load did.
@@ -92,15 +96,21 @@ type Result struct {
 	// ActionsCreated counts the corrective actions added to incidents
 	// that had none with the same title.
 	ActionsCreated int
+	// PostmortemSectionsSaved counts the postmortem sections (impact, Five
+	// Whys, contributing factors, lessons) saved for incidents that had
+	// never saved them.
+	PostmortemSectionsSaved int
 }
 
 // Parse decodes and checks the embedded seed files without touching a
-// database. Unknown keys, missing slugs, admin seed users and evidence that
-// names no incident or would not pass the event API's validation are errors.
+// database. Unknown keys, missing slugs, admin seed users, evidence that
+// names no incident or would not pass the event API's validation, and
+// postmortem sections that the store would refuse are errors.
 func Parse() (*Set, error) { return parse(files) }
 
-// Load creates the seed users and incidents that do not exist yet, then
-// puts each incident's evidence on its timeline (see evidence.go).
+// Load creates the seed users and incidents that do not exist yet, puts
+// each incident's evidence on its timeline (see evidence.go), then saves
+// the postmortem sections it has never saved (see postmortems.go).
 func Load(ctx context.Context, store *models.Store) (Result, error) {
 	return load(ctx, store, files)
 }
@@ -195,6 +205,11 @@ func load(ctx context.Context, store *models.Store, fsys fs.FS) (Result, error) 
 			return res, err
 		}
 	}
+	for i := range set.Postmortems {
+		if err := loadPostmortem(ctx, store, &set.Postmortems[i], &res); err != nil {
+			return res, fileErr(set.Postmortems[i].File, err)
+		}
+	}
 	return res, nil
 }
 
@@ -254,6 +269,9 @@ func parse(fsys fs.FS) (*Set, error) {
 		return a.Slug < b.Slug
 	})
 	if set.Evidence, err = parseEvidence(fsys, set.Incidents, seenEmail); err != nil {
+		return nil, err
+	}
+	if set.Postmortems, err = parsePostmortems(fsys, set.Incidents, set.Evidence); err != nil {
 		return nil, err
 	}
 	return set, nil

@@ -57,7 +57,8 @@ func TestLoad(t *testing.T) {
 		}
 		events, entries := evidenceTotals(set)
 		want := Result{UsersCreated: len(set.Users), IncidentsCreated: len(set.Incidents),
-			EventsCreated: events, TimelineEntriesAdded: entries, ActionsCreated: actionTotal(set)}
+			EventsCreated: events, TimelineEntriesAdded: entries, ActionsCreated: actionTotal(set),
+			PostmortemSectionsSaved: 4 * len(set.Postmortems)}
 		if res != want {
 			t.Errorf("first Load = %+v, want %+v", res, want)
 		}
