@@ -263,11 +263,20 @@ var ErrSlugTaken = errors.New("another incident already uses this slug")
 
 // CreateIncident stores a new incident.
 func (s *Store) CreateIncident(ctx context.Context, in IncidentInput, createdBy *int64) (*Incident, error) {
-	if err := in.Normalize(); err != nil {
+	err := in.Normalize()
+	if terr := s.checkTemplateKey(ctx, in.TemplateKey); terr != nil {
+		var ve, tve *ValidationError
+		if errors.As(err, &ve) && errors.As(terr, &tve) {
+			ve.Fields["template"] = tve.Fields["template"] // every problem at once
+		} else if err == nil {
+			err = terr
+		}
+	}
+	if err != nil {
 		return nil, err
 	}
 	var id int64
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := checkAuthors(tx, in.AuthorIDs); err != nil {
 			return err
 		}

@@ -38,6 +38,7 @@ type incidentJSON struct {
 	Environment    string       `json:"environment"`
 	Tags           []string     `json:"tags"`
 	Authors        []authorJSON `json:"authors"`
+	Template       string       `json:"template"` // the postmortem template's key, set at creation
 	Version        int64        `json:"version"`
 	CreatedAt      time.Time    `json:"created_at"`
 	UpdatedAt      time.Time    `json:"updated_at"`
@@ -49,7 +50,7 @@ func toIncidentJSON(inc *models.Incident) incidentJSON {
 		Severity: inc.Severity, Status: inc.Status, StartedAt: inc.StartedAt, DetectedAt: inc.DetectedAt,
 		AcknowledgedAt: inc.AcknowledgedAt, TriggerEventID: inc.TriggerEventID,
 		MitigatedAt: inc.MitigatedAt, ResolvedAt: inc.ResolvedAt, Services: inc.Services,
-		Environment: inc.Environment, Tags: inc.Tags, Authors: []authorJSON{}, Version: inc.Version,
+		Environment: inc.Environment, Tags: inc.Tags, Authors: []authorJSON{}, Template: inc.TemplateKey, Version: inc.Version,
 		CreatedAt: inc.CreatedAt, UpdatedAt: inc.UpdatedAt,
 	}
 	for _, a := range inc.Authors {
@@ -202,13 +203,15 @@ var readOnlyIncidentFields = map[string]bool{"id": true, "key": true, "version":
 // Each member is decoded on its own so that errors name the field.
 func (s *Server) applyIncidentJSON(c *gin.Context, obj map[string]json.RawMessage, in *models.IncidentInput, creating bool) error {
 	for key, raw := range obj {
-		if readOnlyIncidentFields[key] || (key == "slug" && !creating) {
+		if readOnlyIncidentFields[key] || ((key == "slug" || key == "template") && !creating) {
 			continue
 		}
 		var err error
 		switch key {
 		case "slug":
 			err = decodeString(raw, &in.Slug)
+		case "template":
+			err = decodeString(raw, &in.TemplateKey)
 		case "title":
 			err = decodeString(raw, &in.Title)
 		case "summary":

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"hindsight/models"
+	"hindsight/postmortem"
 )
 
 // datetimeLocal is the layout of <input type="datetime-local">.
@@ -31,6 +32,7 @@ type incidentForm struct {
 	Services       string
 	Tags           string
 	AuthorIDs      map[int64]bool
+	TemplateKey    string // the postmortem template, picked at creation only
 	Errors         map[string]string
 	Conflict       *models.Incident // set when someone else saved first
 
@@ -39,12 +41,14 @@ type incidentForm struct {
 	Severities []string
 	Statuses   []string
 	Zone       string
+	Templates  []postmortem.Template // on the creation form
 }
 
 func newIncidentForm(zone *time.Location) incidentForm {
 	return incidentForm{
 		Severity: "SEV3", Status: models.StatusDraft, Environment: "production",
 		StartedAt: time.Now().In(zone).Format(datetimeLocal), AuthorIDs: map[int64]bool{},
+		TemplateKey: models.DefaultTemplateKey,
 	}
 }
 
@@ -79,13 +83,13 @@ func parseIncidentForm(c *gin.Context, zone *time.Location) (incidentForm, model
 		Status: c.PostForm("status"), Environment: c.PostForm("environment"),
 		StartedAt: c.PostForm("started_at"), DetectedAt: c.PostForm("detected_at"), AcknowledgedAt: c.PostForm("acknowledged_at"),
 		MitigatedAt: c.PostForm("mitigated_at"), ResolvedAt: c.PostForm("resolved_at"),
-		Services: c.PostForm("services"), Tags: c.PostForm("tags"),
+		Services: c.PostForm("services"), Tags: c.PostForm("tags"), TemplateKey: strings.TrimSpace(c.PostForm("template")),
 		AuthorIDs: map[int64]bool{}, Errors: map[string]string{},
 	}
 	f.Version, _ = strconv.ParseInt(c.PostForm("version"), 10, 64)
 	in := models.IncidentInput{
 		Title: f.Title, Summary: f.Summary, Severity: f.Severity, Status: f.Status, Environment: f.Environment,
-		Services: splitList(f.Services), Tags: splitList(f.Tags),
+		Services: splitList(f.Services), Tags: splitList(f.Tags), TemplateKey: f.TemplateKey,
 	}
 	for _, raw := range c.PostFormArray("authors") {
 		if id, err := strconv.ParseInt(raw, 10, 64); err == nil {

@@ -102,6 +102,12 @@ func (s *Server) renderIncidentForm(c *gin.Context, status int, f incidentForm) 
 	}
 	zone := s.viewerZone(c)
 	f.Users, f.Severities, f.Statuses, f.Zone = users, models.Severities, models.ReviewStatuses, zone.String()
+	if f.ID == 0 {
+		if f.Templates, err = s.store.PostmortemTemplates(c.Request.Context()); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
 	title := "New incident"
 	if f.ID != 0 {
 		title = "Edit INC-" + itoa(f.ID)

@@ -28,11 +28,12 @@ var pageNames = []string{
 	"action_form", "actions_dashboard",
 	"reminders", "reminder_channel", "deliveries",
 	"write", "postmortem_history", "postmortem_revision",
+	"postmortem_settings", "postmortem_template",
 }
 
 // partialNames lists the partials that are also rendered alone, as htmx
 // fragments; each must be defined in templates/partials/ or the boot fails.
-var partialNames = []string{"action_row", "action_row_edit"}
+var partialNames = []string{"action_row", "action_row_edit", "md_preview", "blameless_notes"}
 
 type pageSet struct {
 	byName   map[string]*template.Template
