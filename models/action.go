@@ -27,6 +27,7 @@ type Action struct {
 	Reason       string // why it is blocked or won't be done
 	Verification string // how we will know it worked
 	TrackerURL   string
+	Cause        string // what it addresses: "why:<step id>" (a Five Whys cause), "factor:<factor id>" or ""
 	Version      int64
 	CreatedByID  *int64
 	CreatedAt    time.Time
@@ -66,18 +67,24 @@ type ActionInput struct {
 	Reason       string
 	Verification string
 	TrackerURL   string
+	Cause        string // "", "why:<step id>" or "factor:<factor id>"
 }
 
 // ActionInputOf returns an action's editable fields, for partial updates.
 func ActionInputOf(a *Action) ActionInput {
 	return ActionInput{Title: a.Title, Description: a.Description, OwnerID: a.OwnerID, Team: a.Team, DueDate: a.DueDate,
-		Priority: a.Priority, Kind: a.Kind, Status: a.Status, Reason: a.Reason, Verification: a.Verification, TrackerURL: a.TrackerURL}
+		Priority: a.Priority, Kind: a.Kind, Status: a.Status, Reason: a.Reason, Verification: a.Verification, TrackerURL: a.TrackerURL,
+		Cause: a.Cause}
 }
 
 func (in *ActionInput) normalize(tx *gorm.DB) error {
 	fields := map[string]string{}
 	in.Title, in.Team = strings.TrimSpace(in.Title), strings.TrimSpace(in.Team)
 	in.Reason, in.TrackerURL = strings.TrimSpace(in.Reason), strings.TrimSpace(in.TrackerURL)
+	in.Cause = strings.TrimSpace(in.Cause)
+	if !ValidActionCause(in.Cause) {
+		fields["cause"] = `link a Five Whys step ("why:w1") or a factor ("factor:f1"), or nothing`
+	}
 	switch {
 	case in.Title == "":
 		fields["title"] = "say what will be done"
@@ -148,7 +155,7 @@ func (s *Store) CreateAction(ctx context.Context, incidentID int64, in ActionInp
 		now := s.Now()
 		a = Action{IncidentID: incidentID, Title: in.Title, Description: in.Description, OwnerID: in.OwnerID, Team: in.Team,
 			DueDate: in.DueDate, Priority: in.Priority, Kind: in.Kind, Status: in.Status, Reason: in.Reason,
-			Verification: in.Verification, TrackerURL: in.TrackerURL, Version: 1, CreatedByID: actorID(actor)}
+			Verification: in.Verification, TrackerURL: in.TrackerURL, Cause: in.Cause, Version: 1, CreatedByID: actorID(actor)}
 		if actions.IsClosed(a.Status) {
 			a.ClosedAt = &now
 		}
@@ -202,7 +209,7 @@ func (s *Store) UpdateAction(ctx context.Context, id, version int64, in ActionIn
 		changes := map[string]any{
 			"title": in.Title, "description": in.Description, "owner_id": in.OwnerID, "team": in.Team, "due_date": in.DueDate,
 			"priority": in.Priority, "kind": in.Kind, "status": in.Status, "reason": in.Reason, "verification": in.Verification,
-			"tracker_url": in.TrackerURL, "version": gorm.Expr("version + 1"), "updated_at": now,
+			"tracker_url": in.TrackerURL, "cause": in.Cause, "version": gorm.Expr("version + 1"), "updated_at": now,
 		}
 		switch {
 		case actions.IsClosed(in.Status) && !actions.IsClosed(cur.Status):

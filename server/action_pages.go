@@ -29,6 +29,7 @@ type actionForm struct {
 	Reason         string
 	Verification   string
 	TrackerURL     string
+	Cause          string // "why:<id>", "factor:<id>" or ""
 	Errors         map[string]string
 	Hints          []actions.Hint
 	Conflict       bool
@@ -36,12 +37,13 @@ type actionForm struct {
 	Users                       []models.User
 	Priorities, Kinds, Statuses []string
 	Incident                    *models.Incident
+	Addresses                   *causeView // what Cause points at
 }
 
 func actionFormOf(a *models.Action) actionForm {
 	f := actionForm{ID: a.ID, IncidentID: a.IncidentID, Version: a.Version, Title: a.Title, Description: a.Description,
 		Team: a.Team, Priority: a.Priority, Kind: a.Kind, Status: a.Status, Reason: a.Reason, Verification: a.Verification,
-		TrackerURL: a.TrackerURL}
+		TrackerURL: a.TrackerURL, Cause: a.Cause}
 	if a.OwnerID != nil {
 		f.OwnerID = *a.OwnerID
 	}
@@ -55,10 +57,10 @@ func parseActionForm(c *gin.Context) (actionForm, models.ActionInput) {
 	f := actionForm{Title: c.PostForm("title"), Description: c.PostForm("description"), Team: c.PostForm("team"),
 		DueDate: strings.TrimSpace(c.PostForm("due_date")), Priority: c.PostForm("priority"), Kind: c.PostForm("kind"),
 		Status: c.PostForm("status"), Reason: c.PostForm("reason"), Verification: c.PostForm("verification"),
-		TrackerURL: c.PostForm("tracker_url"), Errors: map[string]string{}}
+		TrackerURL: c.PostForm("tracker_url"), Cause: strings.TrimSpace(c.PostForm("cause")), Errors: map[string]string{}}
 	f.Version, _ = strconv.ParseInt(c.PostForm("version"), 10, 64)
 	in := models.ActionInput{Title: f.Title, Description: f.Description, Team: f.Team, Priority: f.Priority, Kind: f.Kind,
-		Status: f.Status, Reason: f.Reason, Verification: f.Verification, TrackerURL: f.TrackerURL}
+		Status: f.Status, Reason: f.Reason, Verification: f.Verification, TrackerURL: f.TrackerURL, Cause: f.Cause}
 	if id, err := strconv.ParseInt(c.PostForm("owner"), 10, 64); err == nil && id > 0 {
 		f.OwnerID, in.OwnerID = id, &id
 	}
@@ -85,6 +87,10 @@ func (s *Server) renderActionForm(c *gin.Context, status int, f actionForm) {
 		return
 	}
 	f.Users, f.Incident = users, inc
+	if f.Addresses, err = s.describeCause(c.Request.Context(), inc.ID, f.Cause); err != nil {
+		s.fail(c, err)
+		return
+	}
 	f.Priorities, f.Kinds, f.Statuses = actions.Priorities, actions.Kinds, actions.Statuses
 	owner := ""
 	for _, u := range users {
@@ -116,7 +122,8 @@ func (s *Server) actionNew(c *gin.Context) {
 	if inc == nil {
 		return
 	}
-	s.renderActionForm(c, http.StatusOK, actionForm{IncidentID: inc.ID, Priority: "P3", Kind: "prevent", Status: "open"})
+	s.renderActionForm(c, http.StatusOK, actionForm{IncidentID: inc.ID, Priority: "P3", Kind: "prevent", Status: "open",
+		Cause: strings.TrimSpace(c.Query("cause"))})
 }
 
 func (s *Server) actionCreate(c *gin.Context) {
@@ -133,7 +140,7 @@ func (s *Server) actionCreate(c *gin.Context) {
 	if s.actionFormFailed(c, &f, err) {
 		return
 	}
-	redirect(c, "/incidents/"+itoa(inc.ID)+"#actions", "Action added.")
+	redirect(c, causeReturn(inc.ID, f.Cause, "/incidents/"+itoa(inc.ID)+"#actions"), "Action added.")
 }
 
 func (s *Server) actionEdit(c *gin.Context) {

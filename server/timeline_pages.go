@@ -30,6 +30,7 @@ type timelinePage struct {
 	CanEdit      bool
 	WindowMins   int
 	MomentNames  []string
+	Cited        map[int64][]whyCite // Five Whys steps citing each entry
 }
 
 // suspectsShown is how many ranked suspects the page lists; the rest score
@@ -80,11 +81,16 @@ func (s *Server) renderTimeline(c *gin.Context, status int, inc *models.Incident
 	pageNo = min(max(pageNo, 1), pages)
 	shown := rows[(pageNo-1)*listPageSize : min(pageNo*listPageSize, len(rows))]
 	top := v.Suspects[:min(len(v.Suspects), suspectsShown)]
+	whys, _, err := s.store.Whys(c.Request.Context(), inc.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	page := timelinePage{timelineView: v, TopSuspects: top, MoreSuspects: len(v.Suspects) - len(top), List: shown, ListTotal: len(rows), ListPage: pageNo, ListPages: pages,
 		Query: c.Request.URL.Query(), Lane: lane, Kind: kind,
 		Errors: errs, MomentsForm: momentsForm, NoteForm: noteForm, NoteAt: s.store.Now().In(zone).Format(datetimeLocal),
 		CanEdit: models.RoleAtLeast(currentUser(c).Role, models.RoleEditor), WindowMins: int(window.Minutes()),
-		MomentNames: timeline.MomentNames}
+		MomentNames: timeline.MomentNames, Cited: whyCitations(whys)}
 	s.render(c, status, "timeline", inc.Key()+" timeline", page)
 }
 
