@@ -18,15 +18,16 @@ import (
 // Severities, most severe first.
 var Severities = []string{"SEV1", "SEV2", "SEV3", "SEV4"}
 
-// Review states of a postmortem.
+// Review states of a postmortem (see review.go for the workflow).
 const (
 	StatusDraft     = "draft"
 	StatusInReview  = "in_review"
+	StatusApproved  = "approved"
 	StatusPublished = "published"
 )
 
 // ReviewStatuses lists the review states in workflow order.
-var ReviewStatuses = []string{StatusDraft, StatusInReview, StatusPublished}
+var ReviewStatuses = []string{StatusDraft, StatusInReview, StatusApproved, StatusPublished}
 
 // Incident is what a postmortem is written about. Services, tags and authors
 // live in their own tables and are loaded alongside.
@@ -81,7 +82,7 @@ type IncidentInput struct {
 	Title          string
 	Summary        string
 	Severity       string
-	Status         string
+	Status         string // only used at creation ("draft" when empty); the review workflow changes it
 	Environment    string
 	StartedAt      time.Time
 	DetectedAt     *time.Time
@@ -138,8 +139,8 @@ func (in *IncidentInput) Normalize() error {
 	if !contains(Severities, in.Severity) {
 		fields["severity"] = "choose SEV1, SEV2, SEV3 or SEV4"
 	}
-	if !contains(ReviewStatuses, in.Status) {
-		fields["status"] = "choose draft, in_review or published"
+	if in.Status != "" && !contains(ReviewStatuses, in.Status) {
+		fields["status"] = "choose draft, in_review, approved or published"
 	}
 	if len(in.Environment) > MaxLabelLength {
 		fields["environment"] = fmt.Sprintf("use at most %d characters", MaxLabelLength)
@@ -261,8 +262,10 @@ func Slugify(title string) string {
 // ErrSlugTaken is returned when an explicit slug is already in use.
 var ErrSlugTaken = errors.New("another incident already uses this slug")
 
-// CreateIncident stores a new incident.
+// CreateIncident stores a new incident, in the review state of in.Status
+// (a draft when empty): seeds and imports create postmortems as they were.
 func (s *Store) CreateIncident(ctx context.Context, in IncidentInput, createdBy *int64) (*Incident, error) {
+	in.Status = cmp.Or(in.Status, StatusDraft)
 	err := in.Normalize()
 	if terr := s.checkTemplateKey(ctx, in.TemplateKey); terr != nil {
 		var ve, tve *ValidationError
@@ -399,7 +402,9 @@ func (s *Store) IncidentBySlug(ctx context.Context, slug string) (*Incident, err
 }
 
 // UpdateIncident replaces the editable fields of an incident if it is still
-// at version; otherwise it returns ErrStale and changes nothing.
+// at version; otherwise it returns ErrStale and changes nothing. The review
+// state is not one of them: in.Status is ignored (the review workflow owns
+// it), and a published postmortem refuses with ErrPublished.
 func (s *Store) UpdateIncident(ctx context.Context, id, version int64, in IncidentInput) (*Incident, error) {
 	if err := in.Normalize(); err != nil {
 		return nil, err
@@ -408,8 +413,8 @@ func (s *Store) UpdateIncident(ctx context.Context, id, version int64, in Incide
 		if err := checkAuthors(tx, in.AuthorIDs); err != nil {
 			return err
 		}
-		res := tx.Model(&Incident{}).Where("id = ? AND version = ?", id, version).Updates(map[string]any{
-			"title": in.Title, "summary": in.Summary, "severity": in.Severity, "status": in.Status,
+		res := tx.Model(&Incident{}).Where("id = ? AND version = ? AND status <> ?", id, version, StatusPublished).Updates(map[string]any{
+			"title": in.Title, "summary": in.Summary, "severity": in.Severity,
 			"environment": in.Environment, "started_at": in.StartedAt, "detected_at": in.DetectedAt,
 			"acknowledged_at": in.AcknowledgedAt, "mitigated_at": in.MitigatedAt, "resolved_at": in.ResolvedAt,
 			"version": gorm.Expr("version + 1"), "updated_at": s.Now(),
@@ -418,12 +423,12 @@ func (s *Store) UpdateIncident(ctx context.Context, id, version int64, in Incide
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			var n int64
-			if err := tx.Model(&Incident{}).Where("id = ?", id).Count(&n).Error; err != nil {
+			status, err := s.incidentStatus(ctx, tx, id)
+			if err != nil {
 				return err
 			}
-			if n == 0 {
-				return ErrNotFound
+			if status == StatusPublished {
+				return ErrPublished
 			}
 			return ErrStale
 		}

@@ -89,9 +89,7 @@ func TestPostmortemSections(t *testing.T) {
 		}
 
 		// A published postmortem is read-only.
-		in := models.InputOf(inc)
-		in.Status = models.StatusPublished
-		if _, err := s.UpdateIncident(ctx, inc.ID, inc.Version, in); err != nil {
+		if err := s.SetReviewState(ctx, inc.ID, models.StatusPublished); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.SaveLessons(ctx, inc.ID, postmortem.Lessons{WentWell: []string{"Rollback took 4 minutes"}}, 0, "ana@example.com"); !errors.Is(err, models.ErrPublished) {

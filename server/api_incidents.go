@@ -67,7 +67,7 @@ func (s *Server) apiIncidentList(c *gin.Context) {
 		Tag: c.Query("tag"), Query: c.Query("q"), Sort: c.Query("sort"),
 	}
 	if f.Status != "" && !containsString(models.ReviewStatuses, f.Status) {
-		s.fail(c, fieldError("status", "use one of draft, in_review, published"))
+		s.fail(c, fieldError("status", "use one of draft, in_review, approved, published"))
 		return
 	}
 	if f.Severity != "" && !containsString(models.Severities, f.Severity) {
@@ -219,7 +219,17 @@ func (s *Server) applyIncidentJSON(c *gin.Context, obj map[string]json.RawMessag
 		case "severity":
 			err = decodeString(raw, &in.Severity)
 		case "status":
-			err = decodeString(raw, &in.Status)
+			var status string
+			if err = decodeString(raw, &status); err == nil && !creating && status != in.Status {
+				// Sending back what was read is fine; a change is not.
+				msg := fmt.Sprintf("is %s: it changes through the review workflow (POST /api/v1/incidents/{id}/review/request, "+
+					"approve, publish or reopen), not here", in.Status)
+				return &appError{Status: http.StatusConflict, Code: "review_state", Message: "status " + msg,
+					Fields: map[string]string{"status": msg}}
+			}
+			if creating {
+				in.Status = status
+			}
 		case "environment":
 			err = decodeString(raw, &in.Environment)
 		case "started_at":

@@ -51,7 +51,13 @@ func classify(err error) *appError {
 	}
 	var ve *models.ValidationError
 	var tooBig *http.MaxBytesError
+	var review *models.ReviewError
+	var notReviewer *models.NotReviewerError
 	switch {
+	case errors.As(err, &review):
+		return &appError{Status: http.StatusConflict, Code: "review_state", Message: review.Error()}
+	case errors.As(err, &notReviewer):
+		return &appError{Status: http.StatusForbidden, Code: "not_reviewer", Message: notReviewer.Error()}
 	case errors.As(err, &ve):
 		return &appError{Status: http.StatusUnprocessableEntity, Code: "invalid", Message: "some fields are not valid", Fields: ve.Fields}
 	case errors.As(err, &tooBig):

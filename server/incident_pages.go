@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"hindsight/models"
+	"hindsight/postmortem"
 )
 
 type incidentListView struct {
@@ -79,6 +80,9 @@ func (s *Server) loadIncident(c *gin.Context) *models.Incident {
 type incidentView struct {
 	Incident *models.Incident
 	Actions  []models.Action
+	// The postmortem's steps: how many are complete, and those that are not.
+	Complete, Total int
+	Incomplete      []postmortem.StepStatus
 }
 
 func (s *Server) incidentShow(c *gin.Context) {
@@ -91,7 +95,19 @@ func (s *Server) incidentShow(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "incident_show", inc.Key()+" "+inc.Title, incidentView{Incident: inc, Actions: list})
+	st, err := s.loadPostmortem(c.Request.Context(), inc)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	v := incidentView{Incident: inc, Actions: list}
+	v.Complete, v.Total = postmortem.Tally(st.Progress)
+	for _, p := range st.Progress {
+		if !p.Complete {
+			v.Incomplete = append(v.Incomplete, p)
+		}
+	}
+	s.render(c, http.StatusOK, "incident_show", inc.Key()+" "+inc.Title, v)
 }
 
 func (s *Server) renderIncidentForm(c *gin.Context, status int, f incidentForm) {
@@ -153,6 +169,7 @@ func (s *Server) incidentUpdate(c *gin.Context) {
 	}
 	f, in := parseIncidentForm(c, s.viewerZone(c))
 	f.ID = current.ID
+	f.Status, in.Status = current.Status, current.Status // the review workflow changes it, not this form
 	var err error
 	var inc *models.Incident
 	if len(f.Errors) == 0 {

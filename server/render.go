@@ -276,6 +276,8 @@ func statusLabel(s string) string {
 		return "Draft"
 	case models.StatusInReview:
 		return "In review"
+	case models.StatusApproved:
+		return "Approved"
 	case models.StatusPublished:
 		return "Published"
 	}

@@ -155,6 +155,22 @@ var matrix = []access{
 	{"GET", "/api/v1/incidents/:id/lessons/versions/:version", models.RoleViewer},
 	{"POST", "/api/v1/incidents/:id/lessons/versions/:version/restore", models.RoleEditor},
 	{"GET", "/api/v1/incidents/:id/history", models.RoleViewer},
+	{"POST", "/incidents/:id/review/request", models.RoleEditor},
+	{"POST", "/incidents/:id/review/approve", models.RoleEditor},
+	{"POST", "/incidents/:id/review/publish", models.RoleEditor},
+	{"POST", "/incidents/:id/review/reopen", models.RoleEditor},
+	{"POST", "/incidents/:id/comments", models.RoleEditor},
+	{"POST", "/incidents/:id/comments/:cid/resolve", models.RoleEditor},
+	{"POST", "/incidents/:id/comments/:cid/unresolve", models.RoleEditor},
+	{"GET", "/api/v1/incidents/:id/review", models.RoleViewer},
+	{"POST", "/api/v1/incidents/:id/review/request", models.RoleEditor},
+	{"POST", "/api/v1/incidents/:id/review/approve", models.RoleEditor},
+	{"POST", "/api/v1/incidents/:id/review/publish", models.RoleEditor},
+	{"POST", "/api/v1/incidents/:id/review/reopen", models.RoleEditor},
+	{"GET", "/api/v1/incidents/:id/comments", models.RoleViewer},
+	{"POST", "/api/v1/incidents/:id/comments", models.RoleEditor},
+	{"POST", "/api/v1/comments/:id/resolve", models.RoleEditor},
+	{"POST", "/api/v1/comments/:id/unresolve", models.RoleEditor},
 }
 
 func TestEveryRouteInMatrix(t *testing.T) {
@@ -190,7 +206,7 @@ func TestRoleMatrix(t *testing.T) {
 			continue
 		}
 		// Ids that do not exist: the guard must answer before the handler would say 404.
-		path := strings.NewReplacer(":id", "999999", ":entry", "999999").Replace(a.path)
+		path := strings.NewReplacer(":id", "999999", ":entry", "999999", ":cid", "999999").Replace(a.path)
 		api := strings.HasPrefix(path, "/api/")
 		t.Run(a.method+" "+a.path, func(t *testing.T) {
 			// Anonymous.

@@ -80,7 +80,9 @@ type writeView struct {
 	Errors     map[string]string
 	Form       any // the step's form values, when re-rendered
 	Conflict   *conflictView
-	Extra      any // step-specific data
+	Extra      any           // step-specific data
+	Comments   *commentsView // the step's comment threads (comments.go)
+	Review     *reviewView   // the review step's workflow (write_review.go)
 }
 
 // writeStart sends the author to the first step still incomplete.
@@ -152,6 +154,10 @@ func (s *Server) writeStep(c *gin.Context) {
 func (s *Server) renderStep(c *gin.Context, status int, v *writeView) {
 	if v.Form == nil {
 		v.Form = s.stepForm(c, v)
+	}
+	if err := s.loadDiscussion(c, v); err != nil {
+		s.fail(c, err)
+		return
 	}
 	s.render(c, status, "write", v.Step.Title+" · "+v.Incident.Key(), v)
 }

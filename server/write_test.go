@@ -139,10 +139,9 @@ func TestGuidedWriting(t *testing.T) {
 			}
 
 			// A published postmortem is read-only.
-			cur, _ := app.Store.Incident(ctx, inc.ID)
-			in := models.InputOf(cur)
-			in.Status = models.StatusPublished
-			app.Store.UpdateIncident(ctx, inc.ID, cur.Version, in)
+			if err := app.Store.SetReviewState(ctx, inc.ID, models.StatusPublished); err != nil {
+				t.Fatal(err)
+			}
 			if page := ana.Get(base + "/write/lessons"); !strings.Contains(page.Body, "published and read-only") {
 				t.Errorf("published page is not marked read-only")
 			}
