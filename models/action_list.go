@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-
-	"hindsight/actions"
 )
 
 // ActionFilter selects actions, as the dashboard and the API filter them.
@@ -108,30 +106,26 @@ func (s *Store) actionQuery(ctx context.Context, f ActionFilter) *gorm.DB {
 // Today is the calendar date now in loc.
 func (s *Store) Today(loc *time.Location) Date { return DateOf(s.Now().In(loc)) }
 
-// ActionRecords returns the dashboard's view of every action matching the
-// filter (paging ignored), for the pure figures in package actions.
-func (s *Store) ActionRecords(ctx context.Context, f ActionFilter) ([]actions.Record, error) {
-	var rows []struct {
-		Action
-		OwnerName        string
-		IncidentSeverity string
+// ActionIncidents loads the incidents of a list of actions, with their
+// services, tags and authors, in one query each; keyed by incident id.
+func (s *Store) ActionIncidents(ctx context.Context, list []Action) (map[int64]*Incident, error) {
+	out := map[int64]*Incident{}
+	if len(list) == 0 {
+		return out, nil
 	}
-	err := s.actionQuery(ctx, f).
-		Select("actions.*, COALESCE(users.name, '') AS owner_name, incidents.severity AS incident_severity").
-		Joins("LEFT JOIN users ON users.id = actions.owner_id").
-		Joins("JOIN incidents ON incidents.id = actions.incident_id").
-		Scan(&rows).Error
-	if err != nil {
+	ids := make([]int64, len(list))
+	for i, a := range list {
+		ids[i] = a.IncidentID
+	}
+	var incs []Incident
+	if err := s.db.WithContext(ctx).Where("id IN ?", uniqueIDs(ids)).Find(&incs).Error; err != nil {
 		return nil, err
 	}
-	out := make([]actions.Record, len(rows))
-	for i, r := range rows {
-		out[i] = actions.Record{ID: r.ID, Status: r.Status, Owner: r.OwnerName, Team: r.Team, Priority: r.Priority, Kind: r.Kind,
-			CreatedAt: r.CreatedAt.UTC(), ClosedAt: utcPtr(r.ClosedAt), IncidentSeverity: r.IncidentSeverity}
-		if r.DueDate != nil {
-			d := r.DueDate.Time(time.UTC)
-			out[i].Due = &d
-		}
+	if err := s.loadIncidentLinks(ctx, incs); err != nil {
+		return nil, err
+	}
+	for i := range incs {
+		out[incs[i].ID] = &incs[i]
 	}
 	return out, nil
 }

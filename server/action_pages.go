@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+	"golang.org/x/sync/errgroup"
 
 	"hindsight/actions"
 	"hindsight/models"
@@ -215,45 +216,42 @@ func (s *Server) actionsDashboard(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	zone := s.viewerZone(c)
-	records, err := s.store.ActionRecords(ctx, f)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	page, err := s.store.ListActions(ctx, f)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
+	// The figures and the table's page are independent reads of the same
+	// actions: run them side by side.
+	var dash *models.ActionDashboard
+	var page *models.ActionPage
+	var incidents map[int64]*models.Incident
+	var g errgroup.Group
+	g.Go(func() (err error) {
+		dash, err = s.store.ActionDashboard(ctx, f, s.viewerZone(c), 26)
+		return err
+	})
+	g.Go(func() (err error) {
+		if page, err = s.store.ListActions(ctx, f); err != nil {
+			return err
+		}
+		incidents, err = s.store.ActionIncidents(ctx, page.Actions)
+		return err
+	})
 	users, err := s.store.ListUsers(ctx)
+	if werr := g.Wait(); err == nil {
+		err = werr
+	}
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	now := s.store.Now()
-	v := dashboardView{Summary: actions.Summarize(records, now, zone), Page: page, Query: c.Request.URL.Query(),
-		Users: users, Incident: map[int64]*models.Incident{}}
+	v := dashboardView{Summary: dash.Summary, Page: page, Query: c.Request.URL.Query(), Users: users, Incident: incidents}
 	// The chart renderers escape all text and emit no script or style.
-	v.Charts.Weekly = template.HTML(actions.WeeklyChartSVG(actions.WeeklyOpenedClosed(records, now, zone, 26))) //nolint:gosec
-	v.Charts.Age = template.HTML(actions.AgeChartSVG(actions.AgeBuckets(records, now)))                         //nolint:gosec
-	v.Charts.Overdue = template.HTML(actions.OverdueByTeamSVG(actions.OverdueByTeam(records, now, zone), 8))    //nolint:gosec
+	v.Charts.Weekly = template.HTML(actions.WeeklyChartSVG(dash.Weekly))              //nolint:gosec
+	v.Charts.Age = template.HTML(actions.AgeChartSVG(dash.Ages))                      //nolint:gosec
+	v.Charts.Overdue = template.HTML(actions.OverdueByTeamSVG(dash.OverdueByTeam, 8)) //nolint:gosec
 	q := c.Request.URL.Query()
 	v.Filter = dashboardFilter{Status: q.Get("status"), Owner: q.Get("owner"), Team: q.Get("team"), Priority: q.Get("priority"),
 		Kind: q.Get("kind"), Service: q.Get("service"), Severity: q.Get("severity"), DueBefore: q.Get("due_before"),
 		DueAfter: q.Get("due_after"), Sort: q.Get("sort"), Overdue: q.Get("overdue") == "true"}
 	v.Options.Statuses, v.Options.Priorities, v.Options.Kinds = actions.Statuses, actions.Priorities, actions.Kinds
 	v.Options.Severities, v.Options.Sorts = models.Severities, models.ActionSorts
-	for _, a := range page.Actions {
-		if _, seen := v.Incident[a.IncidentID]; !seen {
-			inc, err := s.store.Incident(ctx, a.IncidentID)
-			if err != nil {
-				s.fail(c, err)
-				return
-			}
-			v.Incident[a.IncidentID] = inc
-		}
-	}
 	s.render(c, http.StatusOK, "actions_dashboard", "Actions", v)
 }
 
