@@ -100,8 +100,13 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	}
 	if s.dialect == SQLite {
 		// One writer at a time is SQLite's model; a small pool keeps readers
-		// concurrent while _txlock=immediate makes writers queue on the busy
-		// timeout instead of failing on a read-to-write upgrade.
+		// concurrent and writers queue on the busy timeout. Known limit: the
+		// driver (glebarez/go-sqlite v1.21.2) stops reading the DSN after
+		// _time_format, so _txlock=immediate is not applied and transactions
+		// begin deferred: two transactions that both read and then write at
+		// the same moment can fail with "database is locked" instead of
+		// queueing. Code paths that race (the review workflow) take the write
+		// lock first; PostgreSQL is the database for concurrent writers.
 		s.sqlDB.SetMaxOpenConns(8)
 	} else {
 		s.sqlDB.SetMaxOpenConns(25)
