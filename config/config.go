@@ -29,6 +29,7 @@ type Config struct {
 	PayloadRetention time.Duration // raw webhook payloads older than this are pruned
 	SuspectWindow    time.Duration // how far before impact deploys are suspects
 	ReminderTick     time.Duration // how often the reminder scheduler looks for work
+	InternalDomains  []string      // lowercase domains whose hosts public exports remove
 }
 
 // Variable documents one environment variable: it is the source of truth for
@@ -55,6 +56,7 @@ var Variables = []Variable{
 	{"HINDSIGHT_SUSPECT_WINDOW", "120m", "how long before impact started a deploy or change counts as a suspect (each incident page can widen it)"},
 	{"HINDSIGHT_PAYLOAD_RETENTION", "720h", "how long raw webhook payloads are kept for audit and re-parsing; the events themselves stay"},
 	{"HINDSIGHT_REMINDER_TICK", "1m", "how often each replica looks for reminder digests to compose and deliveries to send or retry (each digest still goes out once); the cadence itself is set on the Reminders settings page"},
+	{"HINDSIGHT_INTERNAL_DOMAINS", "", "comma-separated domains whose host names (with their subdomains) public exports remove, such as `corp.example.com,example.net`; names under `.internal`, `.local`, `.corp`, `.lan` and the like always are (docs/export.md)"},
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv in production,
@@ -124,7 +126,46 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 	if c.ReminderTick, err = positiveDuration("HINDSIGHT_REMINDER_TICK", get("HINDSIGHT_REMINDER_TICK")); err != nil {
 		return nil, err
 	}
+	if c.InternalDomains, err = domainList("HINDSIGHT_INTERNAL_DOMAINS", get("HINDSIGHT_INTERNAL_DOMAINS")); err != nil {
+		return nil, err
+	}
 	return &c, nil
+}
+
+// domainList parses comma-separated domain names, lowercased, without a
+// leading "*." or "."; empty items are skipped.
+func domainList(name, raw string) ([]string, error) {
+	var out []string
+	for _, d := range strings.Split(raw, ",") {
+		d = strings.TrimPrefix(strings.TrimPrefix(strings.ToLower(strings.TrimSpace(d)), "*."), ".")
+		if d == "" {
+			continue
+		}
+		if !isDomain(d) {
+			return nil, fmt.Errorf("%s: expected comma-separated domain names such as corp.example.com, got %q", name, d)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// isDomain accepts host names: dot-separated labels of letters, digits and
+// inner hyphens, at most 253 characters.
+func isDomain(d string) bool {
+	if len(d) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(d, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, c := range label {
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // SplitDatabaseURL tells the dialect ("postgres" or "sqlite") of a

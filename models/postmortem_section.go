@@ -18,6 +18,9 @@ const (
 	SectionWhys    = "whys"
 	SectionFactors = "factors"
 	SectionLessons = "lessons"
+	// SectionRedaction holds the author's choices for the public export
+	// (export_settings.go); it has revisions but is not a guided step.
+	SectionRedaction = "redaction"
 )
 
 // Sections lists the sections with revisions, in guide order.
@@ -88,7 +91,7 @@ func (s *Store) saveSection(ctx context.Context, incidentID int64, section, body
 		if err != nil {
 			return err
 		}
-		if status == StatusPublished {
+		if status == StatusPublished && !editableWhenPublished[section] {
 			return ErrPublished
 		}
 		var res *gorm.DB
@@ -124,10 +127,11 @@ func (s *Store) SectionRevisions(ctx context.Context, incidentID int64, section 
 }
 
 // PostmortemHistory lists the latest revisions of every section of an
-// incident, newest first: who changed which section when.
+// incident (the guided ones, Sections), newest first: who changed which
+// section when.
 func (s *Store) PostmortemHistory(ctx context.Context, incidentID int64, limit int) ([]PostmortemRevision, error) {
 	var out []PostmortemRevision
-	err := s.db.WithContext(ctx).Where("incident_id = ?", incidentID).Order("at DESC, id DESC").Limit(limit).Find(&out).Error
+	err := s.db.WithContext(ctx).Where("incident_id = ? AND section IN ?", incidentID, Sections).Order("at DESC, id DESC").Limit(limit).Find(&out).Error
 	for i := range out {
 		out[i].At = out[i].At.UTC()
 	}
