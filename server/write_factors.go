@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -158,25 +157,11 @@ func (s *Server) factorsAddSuggested(c *gin.Context) {
 		s.writeSave(c)
 		return
 	}
-	inc := s.loadIncident(c)
-	if inc == nil {
+	v, version, ok := s.stepForSave(c, string(postmortem.StepFactors))
+	if !ok {
 		return
 	}
-	ctx := c.Request.Context()
-	st, err := s.loadPostmortem(ctx, inc)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	v := s.stepView(c, st, string(postmortem.StepFactors))
-	if v == nil {
-		return
-	}
-	version, err := strconv.ParseInt(c.PostForm("version"), 10, 64)
-	if err != nil || version < 0 {
-		s.fail(c, errBadRequest("the form lacks the version it was based on; reload the page"))
-		return
-	}
+	ctx, inc := c.Request.Context(), v.Incident
 	sid := c.Param("sid")
 	doc, removed := parseFactorsForm(c)
 	category := strings.TrimSpace(c.PostForm("suggest_category_" + sid))
@@ -204,7 +189,7 @@ func (s *Server) factorsAddSuggested(c *gin.Context) {
 		return
 	}
 	added := doc.Add(category, step.Because, sid)
-	_, err = s.store.SaveFactors(ctx, inc.ID, doc, version, authorName(c))
+	_, err := s.store.SaveFactors(ctx, inc.ID, doc, version, authorName(c))
 	var ve *models.ValidationError
 	switch {
 	case err == nil:

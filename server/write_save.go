@@ -48,28 +48,14 @@ type conflictView struct {
 // fragment; otherwise 303 back to the step, 422 with the field messages,
 // or 409 with the merge page — never a silent overwrite.
 func (s *Server) writeSave(c *gin.Context) {
-	inc := s.loadIncident(c)
-	if inc == nil {
+	v, version, ok := s.stepForSave(c, c.Param("step"))
+	if !ok {
 		return
 	}
-	ctx := c.Request.Context()
-	st, err := s.loadPostmortem(ctx, inc)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	v := s.stepView(c, st, c.Param("step"))
-	if v == nil {
-		return
-	}
+	ctx, inc := c.Request.Context(), v.Incident
 	def, ok := stepDefs[v.Step.Step]
 	if !ok || def.save == nil {
 		s.fail(c, errBadRequest("the %s step has nothing to save here", v.Step.Title))
-		return
-	}
-	version, err := strconv.ParseInt(c.PostForm("version"), 10, 64)
-	if err != nil || version < 0 {
-		s.fail(c, errBadRequest("the form lacks the version it was based on; reload the page"))
 		return
 	}
 	form, doc, err := def.save(s, c, v, version)
@@ -105,6 +91,30 @@ func (s *Server) writeSave(c *gin.Context) {
 	default:
 		s.fail(c, err)
 	}
+}
+
+// stepForSave loads the step a form posts to and the section version the
+// form was based on; false once it has answered (404, 400).
+func (s *Server) stepForSave(c *gin.Context, step string) (*writeView, int64, bool) {
+	inc := s.loadIncident(c)
+	if inc == nil {
+		return nil, 0, false
+	}
+	st, err := s.loadPostmortem(c.Request.Context(), inc)
+	if err != nil {
+		s.fail(c, err)
+		return nil, 0, false
+	}
+	v := s.stepView(c, st, step)
+	if v == nil {
+		return nil, 0, false
+	}
+	version, err := strconv.ParseInt(c.PostForm("version"), 10, 64)
+	if err != nil || version < 0 {
+		s.fail(c, errBadRequest("the form lacks the version it was based on; reload the page"))
+		return nil, 0, false
+	}
+	return v, version, true
 }
 
 // renderConflict shows the merge page: the stored version next to the

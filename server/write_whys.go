@@ -210,25 +210,11 @@ func (s *Server) whysStructure(c *gin.Context, op whyOp) {
 		s.writeSave(c)
 		return
 	}
-	inc := s.loadIncident(c)
-	if inc == nil {
+	v, version, ok := s.stepForSave(c, string(postmortem.StepWhys))
+	if !ok {
 		return
 	}
-	ctx := c.Request.Context()
-	st, err := s.loadPostmortem(ctx, inc)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	v := s.stepView(c, st, string(postmortem.StepWhys))
-	if v == nil {
-		return
-	}
-	version, err := strconv.ParseInt(c.PostForm("version"), 10, 64)
-	if err != nil || version < 0 {
-		s.fail(c, errBadRequest("the form lacks the version it was based on; reload the page"))
-		return
-	}
+	ctx, inc := c.Request.Context(), v.Incident
 	doc := parseWhysForm(c, v)
 	if problems := doc.Validate(); problems != nil {
 		v.Form, v.Errors, v.Version = newWhysForm(v, doc), problems, version
