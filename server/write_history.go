@@ -99,38 +99,33 @@ func (s *Server) postmortemRevision(c *gin.Context) {
 func diffBodies(section, before, after string, fields []postmortem.CustomField) []postmortem.FieldDiff {
 	switch section {
 	case models.SectionImpact:
-		var a, b postmortem.Impact
-		decodeBody(before, &a)
-		decodeBody(after, &b)
-		return postmortem.DiffImpact(a, b, fields)
+		return diffDocs(before, after, func(a, b postmortem.Impact) []postmortem.FieldDiff { return postmortem.DiffImpact(a, b, fields) })
 	case models.SectionWhys:
-		var a, b postmortem.Whys
-		decodeBody(before, &a)
-		decodeBody(after, &b)
-		return postmortem.DiffWhys(a, b)
+		return diffDocs(before, after, postmortem.DiffWhys)
 	case models.SectionFactors:
-		var a, b postmortem.Factors
-		decodeBody(before, &a)
-		decodeBody(after, &b)
-		return postmortem.DiffFactors(a, b)
+		return diffDocs(before, after, postmortem.DiffFactors)
 	case models.SectionLessons:
-		var a, b postmortem.Lessons
-		decodeBody(before, &a)
-		decodeBody(after, &b)
-		return postmortem.DiffLessons(a, b)
+		return diffDocs(before, after, postmortem.DiffLessons)
 	case models.SectionSummary:
-		var a, b models.Summary
-		decodeBody(before, &a)
-		decodeBody(after, &b)
-		var out []postmortem.FieldDiff
-		for _, f := range [][3]string{{"Title", a.Title, b.Title}, {"Severity", a.Severity, b.Severity}, {"Summary", a.Summary, b.Summary}} {
-			if f[1] != f[2] {
-				out = append(out, postmortem.FieldDiff{Label: f[0], Ops: postmortem.Diff(f[1], f[2])})
+		return diffDocs(before, after, func(a, b models.Summary) []postmortem.FieldDiff {
+			var out []postmortem.FieldDiff
+			for _, f := range [][3]string{{"Title", a.Title, b.Title}, {"Severity", a.Severity, b.Severity}, {"Summary", a.Summary, b.Summary}} {
+				if f[1] != f[2] {
+					out = append(out, postmortem.FieldDiff{Label: f[0], Ops: postmortem.Diff(f[1], f[2])})
+				}
 			}
-		}
-		return out
+			return out
+		})
 	}
 	return nil
+}
+
+// diffDocs decodes two stored documents of one type and compares them.
+func diffDocs[T any](before, after string, diff func(a, b T) []postmortem.FieldDiff) []postmortem.FieldDiff {
+	var a, b T
+	decodeBody(before, &a)
+	decodeBody(after, &b)
+	return diff(a, b)
 }
 
 // decodeBody reads a stored document; revisions are written by the store
