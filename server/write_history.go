@@ -107,15 +107,7 @@ func diffBodies(section, before, after string, fields []postmortem.CustomField) 
 	case models.SectionLessons:
 		return diffDocs(before, after, postmortem.DiffLessons)
 	case models.SectionSummary:
-		return diffDocs(before, after, func(a, b models.Summary) []postmortem.FieldDiff {
-			var out []postmortem.FieldDiff
-			for _, f := range [][3]string{{"Title", a.Title, b.Title}, {"Severity", a.Severity, b.Severity}, {"Summary", a.Summary, b.Summary}} {
-				if f[1] != f[2] {
-					out = append(out, postmortem.FieldDiff{Label: f[0], Ops: postmortem.Diff(f[1], f[2])})
-				}
-			}
-			return out
-		})
+		return diffDocs(before, after, summaryDiff)
 	}
 	return nil
 }

@@ -42,12 +42,16 @@ func saveSummary(s *Server, c *gin.Context, v *writeView, version int64) (any, a
 }
 
 func diffSummary(_ *Server, _ *gin.Context, v *writeView, yours any) []postmortem.FieldDiff {
-	y := yours.(models.Summary)
+	return summaryDiff(models.Summary{Title: v.Incident.Title, Summary: v.Incident.Summary, Severity: v.Incident.Severity}, yours.(models.Summary))
+}
+
+// summaryDiff lists the summary's fields that differ, word by word.
+func summaryDiff(old, new models.Summary) []postmortem.FieldDiff {
 	var out []postmortem.FieldDiff
 	for _, f := range []struct{ path, label, old, new string }{
-		{"title", "Title", v.Incident.Title, y.Title},
-		{"severity", "Severity", v.Incident.Severity, y.Severity},
-		{"summary", "Summary", v.Incident.Summary, y.Summary},
+		{"title", "Title", old.Title, new.Title},
+		{"severity", "Severity", old.Severity, new.Severity},
+		{"summary", "Summary", old.Summary, new.Summary},
 	} {
 		if f.old != f.new {
 			out = append(out, postmortem.FieldDiff{Path: f.path, Label: f.label, Ops: postmortem.Diff(f.old, f.new)})
