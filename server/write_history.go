@@ -39,6 +39,7 @@ type revisionView struct {
 	Diffs          []postmortem.FieldDiff
 	CurrentVersion int64
 	NextVersion    int64
+	IsLatest       bool
 	CanRestore     bool
 }
 
@@ -78,6 +79,12 @@ func (s *Server) postmortemRevision(c *gin.Context) {
 		return
 	}
 	v := revisionView{Incident: inc, Revision: rev, CurrentVersion: revs[0].Version, NextVersion: revs[0].Version + 1}
+	latest := revs[0].Version
+	if rev.Section == models.SectionSummary {
+		// The summary is versioned with the incident, which other edits
+		// (key moments, the trigger) move on too.
+		v.CurrentVersion, v.NextVersion = inc.Version, inc.Version+1
+	}
 	for i := range revs {
 		if revs[i].Version < rev.Version {
 			v.Previous = &revs[i]
@@ -90,7 +97,8 @@ func (s *Server) postmortemRevision(c *gin.Context) {
 	}
 	fields, _ := s.store.CustomFields(ctx)
 	v.Diffs = diffBodies(rev.Section, before, rev.Body, fields)
-	v.CanRestore = rev.Section != models.SectionSummary && rev.Version != v.CurrentVersion &&
+	v.IsLatest = rev.Version == latest
+	v.CanRestore = !v.IsLatest &&
 		inc.Status != models.StatusPublished && models.RoleAtLeast(currentUser(c).Role, models.RoleEditor)
 	s.render(c, http.StatusOK, "postmortem_revision", "Version "+itoa(rev.Version)+" · "+inc.Key(), v)
 }
@@ -144,7 +152,13 @@ func (s *Server) postmortemRestore(c *gin.Context) {
 		s.fail(c, errBadRequest("the form lacks the version it was based on; reload the page"))
 		return
 	}
-	_, err = s.store.RestoreSection(c.Request.Context(), inc.ID, rev.Section, rev.Version, current, authorName(c))
+	if rev.Section == models.SectionSummary {
+		var doc models.Summary
+		decodeBody(rev.Body, &doc)
+		_, err = s.store.SaveSummary(c.Request.Context(), inc, doc, current, authorName(c))
+	} else {
+		_, err = s.store.RestoreSection(c.Request.Context(), inc.ID, rev.Section, rev.Version, current, authorName(c))
+	}
 	switch {
 	case errors.Is(err, models.ErrStale):
 		s.fail(c, &appError{Status: http.StatusConflict, Code: "stale", Message: "someone saved this section since you opened this page; look at the history again before restoring"})

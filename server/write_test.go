@@ -124,6 +124,26 @@ func TestGuidedWriting(t *testing.T) {
 				t.Errorf("unknown version: %d", res.StatusCode)
 			}
 
+			// The summary has its history too, and restores through the incident.
+			cur, _ := app.Store.Incident(ctx, inc.ID)
+			if res := ana.PostForm(base+"/write/summary", url.Values{"version": {fmt.Sprint(cur.Version)}, "title": {"Chatbot errors"},
+				"severity": {"SEV3"}, "summary": {"Rewritten."}}); res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("second summary: %d %s", res.StatusCode, res.Body)
+			}
+			summaries, _ := app.Store.SectionRevisions(ctx, inc.ID, models.SectionSummary)
+			first := summaries[len(summaries)-1]
+			page := ana.Get(fmt.Sprintf("%s/history/summary/%d", base, first.Version))
+			if !strings.Contains(page.Body, "<del>Chatbot errors after a deploy</del>") && !strings.Contains(page.Body, "<ins>Chatbot errors after a deploy</ins>") {
+				t.Errorf("the first summary's diff: %s", page.Body)
+			}
+			cur, _ = app.Store.Incident(ctx, inc.ID)
+			if res := ana.PostForm(fmt.Sprintf("%s/history/summary/%d/restore", base, first.Version), url.Values{"version": {fmt.Sprint(cur.Version)}}); res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("restore the summary: %d %s", res.StatusCode, res.Body)
+			}
+			if cur, _ = app.Store.Incident(ctx, inc.ID); cur.Title != "Chatbot errors after a deploy" || cur.Severity != "SEV2" || cur.Summary != "The chatbot failed for an hour." {
+				t.Errorf("after restoring the summary: %q %q %q", cur.Title, cur.Severity, cur.Summary)
+			}
+
 			// Preview renders Markdown without raw HTML.
 			prev := hx(app, ana, http.MethodPost, base+"/preview?field=summary", url.Values{"summary": {"**bold** <script>alert(1)</script>"}})
 			if !strings.Contains(prev.Body, "<strong>bold</strong>") || strings.Contains(prev.Body, "<script>") {
