@@ -80,9 +80,10 @@ type writeView struct {
 	Errors     map[string]string
 	Form       any // the step's form values, when re-rendered
 	Conflict   *conflictView
-	Extra      any           // step-specific data
-	Comments   *commentsView // the step's comment threads (comments.go)
-	Review     *reviewView   // the review step's workflow (write_review.go)
+	Extra      any             // step-specific data
+	Comments   *commentsView   // the step's comment threads (comments.go)
+	Review     *reviewView     // the review step's workflow (write_review.go)
+	Blameless  []fieldFindings // what the checker flags in the saved text
 }
 
 // writeStart sends the author to the first step still incomplete.
@@ -146,6 +147,10 @@ func (s *Server) writeStep(c *gin.Context) {
 	}
 	v := s.stepView(c, st, c.Param("step"))
 	if v == nil {
+		return
+	}
+	if v.Blameless, err = s.stepFindings(c.Request.Context(), st, v.Step.Step); err != nil {
+		s.fail(c, err)
 		return
 	}
 	s.renderStep(c, http.StatusOK, v)

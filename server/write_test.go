@@ -144,6 +144,15 @@ func TestGuidedWriting(t *testing.T) {
 				t.Errorf("after restoring the summary: %q %q %q", cur.Title, cur.Severity, cur.Summary)
 			}
 
+			// The step lists what the blameless checker flags in its saved text, without refusing it.
+			if res := ana.PostForm(base+"/write/lessons", url.Values{"version": {"4"}, "went_wrong": {"Ana forgot to run the migration; human error"}}); res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("a blaming lesson is still saved: %d %s", res.StatusCode, res.Body)
+			}
+			if page := ana.Get(base + "/write/lessons"); !strings.Contains(page.Body, "Blameless language in this step") ||
+				!strings.Contains(page.Body, "<mark>human error</mark>") || !strings.Contains(page.Body, "<mark>Ana forgot</mark>") {
+				t.Errorf("the lessons step does not flag its saved text")
+			}
+
 			// Preview renders Markdown without raw HTML.
 			prev := hx(app, ana, http.MethodPost, base+"/preview?field=summary", url.Values{"summary": {"**bold** <script>alert(1)</script>"}})
 			if !strings.Contains(prev.Body, "<strong>bold</strong>") || strings.Contains(prev.Body, "<script>") {
