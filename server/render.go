@@ -29,6 +29,7 @@ var pageNames = []string{
 	"reminders", "reminder_channel", "deliveries",
 	"write", "postmortem_history", "postmortem_revision",
 	"postmortem_settings", "postmortem_template",
+	"export", "export_print", "export_preview",
 }
 
 // partialNames lists the partials that are also rendered alone, as htmx
