@@ -335,7 +335,7 @@ type printView struct {
 	Incident *models.Incident
 	Public   bool
 	Body     template.HTML
-	Query    string // the options, for the download link
+	Query    template.URL // the options, for the download link
 }
 
 // exportPrint renders the export (internal unless audience=public) to HTML
@@ -353,7 +353,7 @@ func (s *Server) exportPrint(c *gin.Context) {
 		return
 	}
 	v := printView{Incident: x.inc, Public: x.opts.Audience == export.AudiencePublic, Body: markdown.ToHTML(string(md)),
-		Query: c.Request.URL.RawQuery}
+		Query: template.URL(optionsQuery(c.Request.URL.RawQuery, "audience", "tz", "sections", "heading_offset", "layout"))}
 	s.render(c, http.StatusOK, "export_print", x.inc.Title, v)
 }
 
@@ -363,10 +363,10 @@ type redactionView struct {
 	Text      template.HTML // the public Markdown with every removal marked
 	Removals  []removalRow
 	Redaction models.Redaction
-	Version   int64  // of the redaction section
-	Query     string // the options, kept across the forms
-	Marked    int    // replacements in the text
-	Conflict  bool   // a change was refused because the choices had moved on
+	Version   int64        // of the redaction section
+	Query     template.URL // the options, kept across the forms and links
+	Marked    int          // replacements in the text
+	Conflict  bool         // a change was refused because the choices had moved on
 	Errors    map[string]string
 	Term      string // the term typed, when refused
 	Byline    string // the byline typed, when refused
@@ -466,26 +466,33 @@ func (s *Server) renderPreview(c *gin.Context, status int, x *exportRequest, v r
 	v.Incident, v.Redaction, v.Version = x.inc, x.redaction, x.sec.Version
 	v.Text, v.Marked = previewHTML(pv)
 	v.Removals = removalRows(pv, x.redaction)
-	v.Query = previewQuery(c)
+	v.Query = template.URL(previewQuery(c))
 	if v.Byline == "" && v.Errors["byline"] == "" {
 		v.Byline = x.redaction.Byline
 	}
 	s.render(c, status, "export_preview", "Redaction preview · "+x.inc.Key(), v)
 }
 
-// previewQuery is the preview's options (tz, sections, layout) to keep
-// across the forms, from the query or the posted form's "q".
+// previewQuery is the preview's options (tz, sections, layout, heading
+// offset) to keep across the forms, from the query or the posted form's
+// "q".
 func previewQuery(c *gin.Context) string {
 	raw := c.Request.URL.RawQuery
 	if c.Request.Method == http.MethodPost {
 		raw = c.PostForm("q")
 	}
+	return optionsQuery(raw, "tz", "sections", "heading_offset", "layout")
+}
+
+// optionsQuery re-encodes the named parameters of a raw query, dropping
+// the others.
+func optionsQuery(raw string, names ...string) string {
 	q, err := url.ParseQuery(raw)
 	if err != nil {
 		return ""
 	}
 	keep := url.Values{}
-	for _, k := range []string{"tz", "sections", "layout", "heading_offset"} {
+	for _, k := range names {
 		if v, ok := q[k]; ok {
 			keep[k] = v
 		}

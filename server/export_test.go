@@ -203,8 +203,8 @@ func TestExportDownloads(t *testing.T) {
 			expect(t, "write page", f.viewer.Get(f.base+"/write/summary"), http.StatusOK, `href="`+f.base+`/export"`)
 			expect(t, "export form", f.viewer.Get(f.base+"/export"), http.StatusOK, `action="`+f.base+`/export.md"`,
 				`formaction="`+f.base+`/export.json"`, `href="`+f.base+`/print"`, `href="`+f.base+`/export/preview"`, `name="sections" value="whys"`)
-			pr := f.viewer.Get(f.base + "/print?tz=Europe/Paris")
-			expect(t, "print view", pr, http.StatusOK, `id="print-doc"`, "<h1>Checkout errors for Globex</h1>", "<table>", "Europe/Paris")
+			pr := f.viewer.Get(f.base + "/print?tz=Europe/Paris&x=y")
+			expect(t, "print view", pr, http.StatusOK, `href="`+f.base+`/export.md?tz=Europe%2FParis"`, `id="print-doc"`, "<h1>Checkout errors for Globex</h1>", "<table>", "Europe/Paris")
 			if strings.Contains(pr.Body, "draft: true") || strings.Contains(pr.Body, "title: &#34;") {
 				t.Error("the print view has front matter")
 			}
@@ -332,8 +332,9 @@ func TestExportPublicRedaction(t *testing.T) {
 			}
 
 			// The preview: every removal highlighted, with the original for the editor.
-			pv := f.editor.Get(f.base + "/export/preview?tz=Europe/Paris")
-			expect(t, "preview", pv, http.StatusOK, `<mark class="removal kind-person" data-kind="person" data-original="Ana Lima" title="person: Ana Lima">The author</mark>`,
+			pv := f.editor.Get(f.base + "/export/preview?tz=Europe/Paris&front_matter=toml")
+			expect(t, "preview", pv, http.StatusOK, `href="`+f.base+`/export.md?audience=public&amp;tz=Europe%2FParis"`,
+				`name="q" value="tz=Europe%2FParis"`, `<mark class="removal kind-person" data-kind="person" data-original="Ana Lima" title="person: Ana Lima">The author</mark>`,
 				`data-original="db-7.corp.example.com"`, `data-original="10.20.3.7"`, `title="customer: Globex"`,
 				`name="action" value="keep"`, `id="term-form"`, `id="byline-form"`, `name="version" value="0"`)
 			if v := f.viewer.Get(f.base + "/export/preview"); v.StatusCode != http.StatusOK || strings.Contains(v.Body, `id="term-form"`) ||
