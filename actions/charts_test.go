@@ -6,11 +6,12 @@ import (
 	"errors"
 	"flag"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"hindsight/internal/golden"
 )
 
 var updateCharts = flag.Bool("update", false, "rewrite the golden files in testdata/charts")
@@ -59,23 +60,7 @@ func TestChartGolden(t *testing.T) {
 			if !bytes.Equal(got, c.svg()) {
 				t.Fatal("output differs between two runs")
 			}
-			path := filepath.Join("testdata", "charts", c.name+".svg")
-			if *updateCharts {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./actions/ -run TestChartGolden -update)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs from the golden file; rerun with -update if the change is intended\ngot:\n%s", path, got)
-			}
+			golden.Check(t, filepath.Join("testdata", "charts", c.name+".svg"), got, *updateCharts, "go test ./actions/ -run TestChartGolden -update")
 		})
 	}
 }

@@ -1,12 +1,12 @@
 package export
 
 import (
-	"bytes"
 	"flag"
-	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"hindsight/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -48,7 +48,7 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, c.file, got)
+			checkGolden(t, c.file, got)
 		})
 	}
 	for _, c := range []struct {
@@ -63,29 +63,14 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, c.file, got)
+			checkGolden(t, c.file, got)
 		})
 	}
 }
 
-func golden(t *testing.T, file string, got []byte) {
+func checkGolden(t *testing.T, file string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", file)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./export/ -run TestGolden -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file; rerun with -update if the change is intended\ngot:\n%s", path, got)
-	}
+	golden.Check(t, filepath.Join("testdata", file), got, *update, "go test ./export/ -run TestGolden -update")
 }
 
 // TestInputUnchanged: exporting, redacting and previewing never change

@@ -10,6 +10,8 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+
+	"hindsight/internal/golden"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite the golden JSON files in testdata/")
@@ -36,17 +38,10 @@ func TestJSONGolden(t *testing.T) {
 		}
 		got = append(got, '\n')
 		path := filepath.Join("testdata", tt.file)
-		if *updateGolden {
-			if err := os.WriteFile(path, got, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
+		golden.Check(t, path, got, *updateGolden, "go test ./postmortem/ -run TestJSONGolden -update")
 		want, err := os.ReadFile(path)
 		if err != nil {
-			t.Fatalf("%v (run go test ./postmortem/ -run TestJSONGolden -update)", err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s differs from the golden file; rerun with -update if the API change is intended\ngot:\n%s", path, got)
+			t.Fatal(err)
 		}
 		back := tt.into()
 		if err := json.Unmarshal(want, back); err != nil {

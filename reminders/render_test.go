@@ -5,11 +5,12 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"hindsight/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/digest")
@@ -60,25 +61,9 @@ var renderCases = []struct {
 	{"due-soon", dueSoonDigest},
 }
 
-func golden(t *testing.T, name string, got []byte) {
+func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", "digest", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./reminders/ -run TestRenderGolden -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file; rerun with -update if the change is intended\ngot:\n%s", path, got)
-	}
+	golden.Check(t, filepath.Join("testdata", "digest", name), got, *update, "go test ./reminders/ -run TestRenderGolden -update")
 }
 
 func TestRenderGolden(t *testing.T) {
@@ -90,9 +75,9 @@ func TestRenderGolden(t *testing.T) {
 			if s2 != subject || b2 != body || !bytes.Equal(d.SlackPayload(), d.SlackPayload()) || !bytes.Equal(d.JSON("k"), d.JSON("k")) {
 				t.Fatal("output differs between two runs")
 			}
-			golden(t, c.name+".email.txt", []byte("Subject: "+subject+"\n\n"+body))
-			golden(t, c.name+".slack.json", d.SlackPayload())
-			golden(t, c.name+".json", d.JSON(DigestKey(d.Recipient.UserID, d.Period)))
+			checkGolden(t, c.name+".email.txt", []byte("Subject: "+subject+"\n\n"+body))
+			checkGolden(t, c.name+".slack.json", d.SlackPayload())
+			checkGolden(t, c.name+".json", d.JSON(DigestKey(d.Recipient.UserID, d.Period)))
 			checkRenderings(t, d)
 		})
 	}

@@ -1,17 +1,14 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"net/http"
-	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 
 	"hindsight/internal/apptest"
+	"hindsight/internal/golden"
 	"hindsight/internal/testdb"
 	"hindsight/models"
 	"hindsight/seeds"
@@ -64,41 +61,5 @@ func TestExportGoldenSeeds(t *testing.T) {
 
 func goldenFile(t *testing.T, path string, got []byte, update bool) {
 	t.Helper()
-	if update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -run TestExportGoldenSeeds -update ./server/ to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the export:\n%s", path, lineDiff(string(want), string(got)))
-	}
-}
-
-// lineDiff shows the first lines that differ.
-func lineDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	var b strings.Builder
-	shown := 0
-	for i := 0; i < max(len(w), len(g)) && shown < 10; i++ {
-		var a, c string
-		if i < len(w) {
-			a = w[i]
-		}
-		if i < len(g) {
-			c = g[i]
-		}
-		if a != c {
-			b.WriteString("line " + strconv.Itoa(i+1) + ":\n  want " + a + "\n  got  " + c + "\n")
-			shown++
-		}
-	}
-	return b.String()
+	golden.Check(t, path, got, update, "go test -run TestExportGoldenSeeds -update ./server/")
 }

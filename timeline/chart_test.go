@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -14,6 +13,8 @@ import (
 	"testing"
 	"time"
 	_ "time/tzdata" // the zones below on hosts without a zone database
+
+	"hindsight/internal/golden"
 )
 
 // -update rewrites the golden files in testdata/. The flag is registered
@@ -252,35 +253,7 @@ func TestChartGolden(t *testing.T) {
 			if again := RenderSVG(tc.chart); !bytes.Equal(got, again) {
 				t.Fatal("two renderings of one chart differ")
 			}
-			path := filepath.Join("testdata", "chart_"+tc.name+".svg")
-			if chartUpdating() {
-				if err := os.MkdirAll("testdata", 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./timeline/ -run Chart -update)", err)
-			}
-			if !bytes.Equal(got, want) {
-				gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-				for i := 0; i < len(gl) || i < len(wl); i++ {
-					var g, w string
-					if i < len(gl) {
-						g = gl[i]
-					}
-					if i < len(wl) {
-						w = wl[i]
-					}
-					if g != w {
-						t.Fatalf("%s differs at line %d:\n got: %s\nwant: %s\n(run with -update if the change is intended)", path, i+1, g, w)
-					}
-				}
-			}
+			golden.Check(t, filepath.Join("testdata", "chart_"+tc.name+".svg"), got, chartUpdating(), "go test ./timeline/ -run Chart -update")
 		})
 	}
 }
