@@ -86,6 +86,16 @@ func (s *Server) exportPostmortem(ctx context.Context, inc *models.Incident) (ex
 				p.PublishedAt = &at
 			}
 		}
+		if p.PublishedAt == nil {
+			// Published without a review in Hindsight (imported, or the
+			// demo data): no publication event, but no draft either; the
+			// incident's end stands in for the date.
+			at := inc.StartedAt
+			if inc.ResolvedAt != nil {
+				at = *inc.ResolvedAt
+			}
+			p.PublishedAt = &at
+		}
 	}
 
 	p.Timeline = make([]export.Entry, 0, len(st.Entries))
