@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,17 +40,17 @@ type dashboardGroup struct {
 // and sort ignored) as of the store's clock, with "today", the 30-day mark
 // and the weeks in loc (nil: UTC), over the last weeks weeks. It reads one
 // row per team and status, the two middle creation times of the open
-// actions, and the creation and closing times of the actions of the weeks
-// shown. The time semantics are the pure functions': due dates are
-// calendar dates compared with today's date in loc, and the weeks are
-// counted by actions.WeeklyOpenedClosed itself.
+// actions, and one row per pair of weeks (opened, closed). The time
+// semantics are the pure functions': due dates are calendar dates compared
+// with today's date in loc, and an action counts in the week of its local
+// creation or closing date.
 func (s *Store) ActionDashboard(ctx context.Context, f ActionFilter, loc *time.Location, weeks int) (*ActionDashboard, error) {
 	if loc == nil {
 		loc = time.UTC
 	}
 	now := s.Now()
-	// The weekly series reads the most rows and depends on nothing else:
-	// it runs on its own connection while the figures are counted.
+	// The weekly series is a second scan that depends on nothing else: it
+	// runs on its own connection while the figures are counted.
 	var weekly []actions.WeekCount
 	var g errgroup.Group
 	g.Go(func() (err error) {
@@ -201,36 +202,105 @@ func (s *Store) medianOpenAge(ctx context.Context, f ActionFilter, now time.Time
 	return a + (b-a)/2, nil
 }
 
-// weeklyOpenedClosed reads the creation and closing times of the matching
-// actions created or closed in the weeks shown (a few days more either
-// side, whatever the zone) and counts them with the pure function.
+// weeklyOpenedClosed counts the matching actions opened and closed in each
+// week of actions.WeeklyOpenedClosed (which gives the weeks themselves).
+// An action counts in the week of the date of its creation or closing in
+// loc; the database compares the times with the instants at which that
+// date changes (dayIntervals), so the weeks are exact in any zone, clock
+// changes included, and only one row per pair of weeks is read.
 func (s *Store) weeklyOpenedClosed(ctx context.Context, f ActionFilter, now time.Time, loc *time.Location, weeks int) ([]actions.WeekCount, error) {
-	if weeks <= 0 {
-		return nil, nil
+	out := actions.WeeklyOpenedClosed(nil, now, loc, weeks)
+	if len(out) == 0 {
+		return out, nil
 	}
-	weeks = min(weeks, actions.MaxWeeks)
-	// The first week starts at most 7·weeks days before today in loc, and
-	// the last ends at most 7 days after it; a day in any zone lies within
-	// 26 hours of the same day in UTC.
-	from := now.AddDate(0, 0, -7*weeks-3)
-	to := now.AddDate(0, 0, 10)
-	rows, err := s.actionQuery(ctx, f).Select("actions.created_at, actions.closed_at, actions.status").
-		Where("((actions.created_at >= ? AND actions.created_at < ?) OR (actions.closed_at >= ? AND actions.closed_at < ? AND actions.status IN ?))",
-			from, to, from, to, []string{actions.StatusDone, actions.StatusWontDo}).Rows()
+	first := isoMonday(out[0].Year, out[0].Week)
+	bounds, index := dayIntervals(loc, first, first+7*int64(len(out)))
+	var b strings.Builder
+	var args []any
+	weekOf := func(col string) {
+		b.WriteString("CASE")
+		for i := range index {
+			b.WriteString(" WHEN " + col + " < ? THEN " + strconv.Itoa(index[i]))
+			args = append(args, bounds[i+1])
+		}
+		b.WriteString(" ELSE -1 END")
+	}
+	b.WriteString("CASE WHEN actions.status IN ? THEN ")
+	closed := []string{actions.StatusDone, actions.StatusWontDo}
+	args = append(args, closed)
+	weekOf("actions.closed_at")
+	b.WriteString(" ELSE -1 END AS closed_week, ")
+	weekOf("actions.created_at")
+	b.WriteString(" AS opened_week, COUNT(*)")
+	from, to := bounds[0], bounds[len(bounds)-1]
+	rows, err := s.actionQuery(ctx, f).Select(b.String(), args...).
+		Where("((actions.created_at >= ? AND actions.created_at < ?) OR (actions.status IN ? AND actions.closed_at >= ? AND actions.closed_at < ?))",
+			from, to, closed, from, to).
+		Group("closed_week, opened_week").Rows()
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var rs []actions.Record
 	for rows.Next() {
-		var r actions.Record
-		if err := rows.Scan(&r.CreatedAt, &r.ClosedAt, &r.Status); err != nil {
+		var closedWeek, openedWeek, n int
+		if err := rows.Scan(&closedWeek, &openedWeek, &n); err != nil {
 			return nil, err
 		}
-		rs = append(rs, r)
+		if openedWeek >= 0 && openedWeek < len(out) {
+			out[openedWeek].Opened += n
+		}
+		if closedWeek >= 0 && closedWeek < len(out) {
+			out[closedWeek].Closed += n
+		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
+	return out, rows.Err()
+}
+
+// isoMonday is the day number (days since 1970-01-01) of the Monday of an
+// ISO 8601 week: week 1 is the one with January 4th.
+func isoMonday(year, week int) int64 {
+	jan4 := time.Date(year, time.January, 4, 0, 0, 0, 0, time.UTC)
+	monday := jan4.AddDate(0, 0, -((int(jan4.Weekday())+6)%7)+7*(week-1))
+	return monday.Unix() / 86400
+}
+
+// dayIntervals splits time around the local days [first, end) of loc
+// (day numbers as in isoMonday) into intervals on which the date in loc
+// is the same: interval i runs from bounds[i] to bounds[i+1], and index[i]
+// is the week of its date counted from first, or -1 outside. A date
+// changes at a local midnight or at a change of the zone's offset, so this
+// holds when clocks skip midnight or go back across it; the intervals
+// start and end two days beyond the range, on whole seconds.
+func dayIntervals(loc *time.Location, first, end int64) (bounds []time.Time, index []int) {
+	const day = 86400
+	t, stop := time.Unix((first-2)*day, 0), time.Unix((end+2)*day, 0)
+	bounds = []time.Time{t.UTC()}
+	for t.Before(stop) {
+		lt := t.In(loc)
+		_, offset := lt.Zone()
+		periodEnd := stop
+		if _, e := lt.ZoneBounds(); !e.IsZero() && e.After(t) && e.Before(stop) {
+			periodEnd = e
+		}
+		for t.Before(periodEnd) {
+			d := t.Unix() + int64(offset)
+			d = (d - ((d%day)+day)%day) / day // floor division: the local date's day number
+			next := time.Unix((d+1)*day-int64(offset), 0)
+			if !next.Before(periodEnd) {
+				next = periodEnd
+			}
+			week := -1
+			if d >= first && d < end {
+				week = int((d - first) / 7)
+			}
+			if n := len(index); n > 0 && index[n-1] == week {
+				bounds[n] = next.UTC()
+			} else {
+				index = append(index, week)
+				bounds = append(bounds, next.UTC())
+			}
+			t = next
+		}
 	}
-	return actions.WeeklyOpenedClosed(rs, now, loc, weeks), nil
+	return bounds, index
 }

@@ -266,6 +266,61 @@ func TestActionDashboardFigures(t *testing.T) {
 			if got := checkAgainstPure(t, s, all, time.UTC, 26); got.Summary.DoneLast30 != 1 {
 				t.Errorf("done in the last 30 days, 400 ns after the mark = %d, want 1", got.Summary.DoneLast30)
 			}
+
+			// Clock changes at midnight: Tehran skipped Monday 00:00 on
+			// 2010-03-22, Apia skipped Friday 2011-12-30 altogether, Santiago
+			// skips Sunday 00:00 and repeats Saturday 23:00 in 2026. Actions
+			// created (and some closed a day later) a second either side of
+			// each change and of the local midnights around it fall in the
+			// pure function's weeks.
+			special, err := s.CreateIncident(ctx, newIncident("Clock changes"), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			type check struct {
+				loc *time.Location
+				now time.Time
+			}
+			var instants []time.Time
+			var checks []check
+			for _, z := range []struct{ zone, near string }{{"Asia/Tehran", "2010-03-15T00:00:00Z"},
+				{"Pacific/Apia", "2011-12-25T00:00:00Z"}, {"America/Santiago", "2026-04-01T00:00:00Z"},
+				{"America/Santiago", "2026-09-01T00:00:00Z"}} {
+				loc := mustZone(t, z.zone)
+				_, change := at(z.near).In(loc).ZoneBounds()
+				for _, d := range []time.Duration{-time.Second, 0, time.Hour - time.Second, time.Hour} {
+					instants = append(instants, change.Add(d))
+				}
+				lt := change.In(loc)
+				for day := -3; day <= 3; day++ {
+					midnight := time.Date(lt.Year(), lt.Month(), lt.Day()+day, 0, 0, 0, 0, loc)
+					instants = append(instants, midnight.Add(-time.Second), midnight)
+				}
+				checks = append(checks, check{loc, change.Add(9 * 24 * time.Hour)}, check{loc, change.Add(2 * 24 * time.Hour)})
+			}
+			for i, created := range instants {
+				setClock(c, created)
+				a, err := s.CreateAction(ctx, special.ID, models.ActionInput{Title: "Around a clock change"}, owner)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if i%2 == 0 {
+					setClock(c, instants[(i+7)%len(instants)])
+					in := models.ActionInputOf(a)
+					in.Status = "done"
+					if _, err := s.UpdateAction(ctx, a.ID, a.Version, in, owner); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			for _, ch := range checks {
+				setClock(c, ch.now)
+				for _, loc := range append(zones, ch.loc) {
+					for _, weeks := range []int{1, 3} {
+						checkAgainstPure(t, s, models.ActionFilter{IncidentID: &special.ID, Today: s.Today(loc)}, loc, weeks)
+					}
+				}
+			}
 		})
 	}
 }
