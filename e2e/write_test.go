@@ -70,3 +70,50 @@ func TestTwoAuthorsSameSection(t *testing.T) {
 		t.Fatalf("after the merge: %+v v%d", lessons, sec.Version)
 	}
 }
+
+// TestHistoryAndRestore: the history lists who saved which section; a
+// version shows its word diff and restores as the newest version.
+func TestHistoryAndRestore(t *testing.T) {
+	t.Parallel()
+	requireBrowser(t)
+	app := apptest.Start(t, models.SQLite, nil)
+	app.User("admin@example.com", models.RoleAdmin)
+	app.User("ana@example.com", models.RoleEditor)
+	ctx := context.Background()
+	inc, err := app.Store.CreateIncident(ctx, models.IncidentInput{Title: "Chatbot errors", Severity: "SEV2", Status: "draft",
+		StartedAt: time.Date(2022, 11, 17, 10, 45, 0, 0, time.UTC)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := fmt.Sprintf("/incidents/%d", inc.ID)
+	b := newBrowser(t, app.URL)
+	b.signIn("ana@example.com", apptest.Password)
+
+	b.open(base + "/write/lessons")
+	b.typeInto("#f-went_well", "Rollback took four minutes")
+	b.clickAndWaitForPage(`#step-form .save-row button[type="submit"]`)
+	b.replaceText("#f-went_well", "Rollback took twenty minutes")
+	b.clickAndWaitForPage(`#step-form .save-row button[type="submit"]`)
+
+	b.clickAndWaitForPage(fmt.Sprintf(`a[href=%q]`, base+"/history"))
+	b.expectText("main table", "version 2")
+	b.clickAndWaitForPage(fmt.Sprintf(`a[href=%q]`, base+"/history/lessons/2"))
+	b.expectText(".diff del", "four")
+	b.expectText(".diff ins", "twenty")
+	// Leaving the page autosaves it, but unchanged text makes no version.
+	if revs, _ := app.Store.SectionRevisions(ctx, inc.ID, models.SectionLessons); len(revs) != 2 {
+		for _, r := range revs {
+			t.Logf("version %d by %s: %s", r.Version, r.Author, r.Body)
+		}
+		t.Fatalf("%d versions after two saves, want 2", len(revs))
+	}
+	b.expectPageText("This is the current version.")
+	b.open(base + "/history/lessons/1")
+	b.clickAndWaitForPage(`form[action$="/history/lessons/1/restore"] button[type="submit"]`)
+	b.expectPageText("Version 1 restored as the newest version.")
+	b.expectValue("#f-went_well", "Rollback took four minutes")
+	lessons, sec, _ := app.Store.Lessons(ctx, inc.ID)
+	if sec.Version != 3 || lessons.WentWell[0] != "Rollback took four minutes" {
+		t.Fatalf("after the restore: %+v v%d", lessons, sec.Version)
+	}
+}

@@ -82,7 +82,8 @@ func (s *Store) incidentStatus(ctx context.Context, tx *gorm.DB, incidentID int6
 
 // saveSection writes body as the section's next version if it is still at
 // version (0: never saved), and records the revision. A published
-// postmortem refuses with ErrPublished, a moved-on section with ErrStale.
+// postmortem refuses with ErrPublished, a moved-on section with ErrStale;
+// the very document already stored is no change and no new version.
 func (s *Store) saveSection(ctx context.Context, incidentID int64, section, body string, version int64, author string, restoredFrom *int64) (*PostmortemSection, error) {
 	now := s.Now().Truncate(time.Microsecond) // what PostgreSQL keeps
 	sec := &PostmortemSection{IncidentID: incidentID, Section: section, Body: body, Version: version + 1, UpdatedAt: now, UpdatedBy: author}
@@ -93,6 +94,15 @@ func (s *Store) saveSection(ctx context.Context, incidentID int64, section, body
 		}
 		if status == StatusPublished && !editableWhenPublished[section] {
 			return ErrPublished
+		}
+		// Saving exactly what is stored changes nothing, from any version:
+		// leaving a page autosaves it even when nothing was typed, and a
+		// Save can race its own autosave.
+		var cur PostmortemSection
+		if err := tx.Where("incident_id = ? AND section = ?", incidentID, section).Take(&cur).Error; err == nil && cur.Body == body {
+			*sec = cur
+			sec.UpdatedAt = sec.UpdatedAt.UTC()
+			return errUnchanged
 		}
 		var res *gorm.DB
 		if version == 0 {
@@ -110,11 +120,18 @@ func (s *Store) saveSection(ctx context.Context, incidentID int64, section, body
 		return tx.Create(&PostmortemRevision{IncidentID: incidentID, Section: section, Version: version + 1, Body: body,
 			Author: author, At: now, RestoredFrom: restoredFrom}).Error
 	})
+	if errors.Is(err, errUnchanged) {
+		return sec, nil
+	}
 	if err != nil {
 		return nil, err
 	}
 	return sec, nil
 }
+
+// errUnchanged ends a save's transaction without writing: what was sent is
+// what is stored already.
+var errUnchanged = errors.New("unchanged")
 
 // SectionRevisions lists a section's revisions, newest first.
 func (s *Store) SectionRevisions(ctx context.Context, incidentID int64, section string) ([]PostmortemRevision, error) {

@@ -153,3 +153,30 @@ func TestCustomFieldsAndTaxonomy(t *testing.T) {
 		}
 	})
 }
+
+// Saving exactly what is stored — a page left without typing, a Save racing
+// its own autosave — is no conflict and writes no new version.
+func TestSectionSameTextTwice(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		inc, _ := s.CreateIncident(ctx, newIncident("Chatbot errors"), nil)
+		doc := postmortem.Lessons{WentWell: []string{"Rollback took four minutes"}}
+		if _, err := s.SaveLessons(ctx, inc.ID, doc, 0, "ana"); err != nil {
+			t.Fatal(err)
+		}
+		sec, err := s.SaveLessons(ctx, inc.ID, doc, 0, "ana")
+		if err != nil || sec.Version != 1 {
+			t.Fatalf("the same text from version 0 again: %+v %v", sec, err)
+		}
+		if revs, _ := s.SectionRevisions(ctx, inc.ID, models.SectionLessons); len(revs) != 1 {
+			t.Errorf("%d revisions, want 1", len(revs))
+		}
+		if sec, err := s.SaveLessons(ctx, inc.ID, doc, 1, "ana"); err != nil || sec.Version != 1 {
+			t.Fatalf("the same text from the current version: %+v %v", sec, err)
+		}
+		other := postmortem.Lessons{WentWell: []string{"Rollback took twenty minutes"}}
+		if _, err := s.SaveLessons(ctx, inc.ID, other, 0, "bo"); !errors.Is(err, models.ErrStale) {
+			t.Errorf("a different text from version 0: %v", err)
+		}
+	})
+}

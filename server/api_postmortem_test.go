@@ -110,8 +110,8 @@ func TestAPIPostmortemSections(t *testing.T) {
 			if want := fmt.Sprintf(`"impact-%d-v1"`, inc.ID); put.Header.Get("ETag") != want {
 				t.Errorf("ETag after PUT %q, want %q", put.Header.Get("ETag"), want)
 			}
-			// Exactly what the GET returned goes back unchanged: the
-			// read-only members are ignored.
+			// Exactly what the GET returned goes back: the read-only members
+			// are ignored, and an unchanged document is no new version.
 			again := app.API("GET", base+"/impact", ana, "")
 			if again.Body != put.Body || again.Header.Get("ETag") != put.Header.Get("ETag") {
 				t.Errorf("GET after PUT differs:\n%s\n%s", again.Body, put.Body)
@@ -120,7 +120,7 @@ func TestAPIPostmortemSections(t *testing.T) {
 			if back.StatusCode != http.StatusOK {
 				t.Fatalf("PUT back the GET body: %d %s", back.StatusCode, back.Body)
 			}
-			if b := sectionDoc(t, back); b["version"] != 2.0 || b["what_users_saw"] != saved["what_users_saw"] {
+			if b := sectionDoc(t, back); b["version"] != 1.0 || b["what_users_saw"] != saved["what_users_saw"] || back.Header.Get("ETag") != put.Header.Get("ETag") {
 				t.Errorf("written back: %s", back.Body)
 			}
 			// A write to the impact leaves the other sections' ETags alone.
@@ -159,8 +159,8 @@ func TestAPIPostmortemSections(t *testing.T) {
 				{"unknown nested member", "PUT", base + "/whys", ana, `{"problem":"x","steps":[{"id":"w1","because":"b","weight":3}]}`, whysTag, http.StatusBadRequest, "bad_request", "steps[0].weight"},
 				{"wrong type", "PUT", base + "/whys", ana, `{"problem":42,"steps":[]}`, whysTag, http.StatusBadRequest, "bad_request", "problem"},
 				{"wrong nested type", "PUT", base + "/whys", ana, `{"problem":"x","steps":[{"id":"w1","because":"b","evidence":["e1"]}]}`, whysTag, http.StatusBadRequest, "bad_request", "steps[0].evidence[0]"},
-				{"wrong type in the impact", "PUT", base + "/impact", ana, `{"support_tickets":"many"}`, `"impact-` + fmt.Sprint(inc.ID) + `-v2"`, http.StatusBadRequest, "bad_request", "support_tickets"},
-				{"invalid qualifier", "PUT", base + "/impact", ana, `{"users_affected":{"count":5,"qualifier":"roughly"}}`, `"impact-` + fmt.Sprint(inc.ID) + `-v2"`, http.StatusUnprocessableEntity, "invalid", "users_affected.qualifier"},
+				{"wrong type in the impact", "PUT", base + "/impact", ana, `{"support_tickets":"many"}`, `"impact-` + fmt.Sprint(inc.ID) + `-v1"`, http.StatusBadRequest, "bad_request", "support_tickets"},
+				{"invalid qualifier", "PUT", base + "/impact", ana, `{"users_affected":{"count":5,"qualifier":"roughly"}}`, `"impact-` + fmt.Sprint(inc.ID) + `-v1"`, http.StatusUnprocessableEntity, "invalid", "users_affected.qualifier"},
 				{"invalid whys", "PUT", base + "/whys", ana, `{"problem":"x","steps":[{"id":"w1","parent_id":"w9","because":"b"}]}`, whysTag, http.StatusUnprocessableEntity, "invalid", "steps[0].parent_id"},
 				{"not JSON", "PUT", base + "/whys", ana, `{"problem":`, whysTag, http.StatusBadRequest, "bad_request", ""},
 				{"unknown incident", "GET", "/api/v1/incidents/999999/impact", viewer, "", "", http.StatusNotFound, "not_found", ""},

@@ -28,9 +28,16 @@ document.addEventListener("htmx:beforeSwap", function (event) {
 // data-autosave listen for this "autosave" event (hx-trigger), besides
 // saving a few seconds after typing stops.
 (function () {
+  // A form being submitted saves itself: leaving the page for its answer
+  // must not also autosave it.
+  document.addEventListener("submit", function (event) {
+    if (event.target.matches && event.target.matches("form[data-autosave]")) {
+      event.target.dataset.submitting = "true";
+    }
+  }, true);
   function flush() {
     document.querySelectorAll("form[data-autosave]").forEach(function (form) {
-      if (window.htmx) {
+      if (window.htmx && form.dataset.submitting !== "true") {
         window.htmx.trigger(form, "autosave");
       }
     });
