@@ -156,6 +156,11 @@ func (s *Store) SaveSummary(ctx context.Context, inc *Incident, doc Summary, ver
 	}
 	in := InputOf(inc)
 	in.Title, in.Summary, in.Severity = doc.Title, doc.Summary, doc.Severity
+	// What is stored already is no change, whatever version the form had
+	// (leaving the page autosaves it), as for the other sections.
+	if norm := in; norm.Normalize() == nil && norm.Title == inc.Title && norm.Summary == inc.Summary && norm.Severity == inc.Severity {
+		return inc, nil
+	}
 	updated, err := s.UpdateIncident(ctx, inc.ID, version, in)
 	if err != nil {
 		return nil, err

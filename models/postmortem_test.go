@@ -180,3 +180,23 @@ func TestSectionSameTextTwice(t *testing.T) {
 		}
 	})
 }
+
+func TestSummaryUnchangedIsNoVersion(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		inc, _ := s.CreateIncident(ctx, newIncident("Chatbot errors"), nil)
+		same := models.Summary{Title: inc.Title + " ", Summary: inc.Summary, Severity: inc.Severity}
+		got, err := s.SaveSummary(ctx, inc, same, inc.Version, "ana")
+		if err != nil || got.Version != inc.Version {
+			t.Fatalf("unchanged summary: %+v %v", got, err)
+		}
+		if revs, _ := s.SectionRevisions(ctx, inc.ID, models.SectionSummary); len(revs) != 0 {
+			t.Errorf("an unchanged summary made %d revisions", len(revs))
+		}
+		changed := same
+		changed.Severity = "SEV1"
+		if got, err = s.SaveSummary(ctx, inc, changed, inc.Version, "ana"); err != nil || got.Version != inc.Version+1 {
+			t.Fatalf("changed summary: %+v %v", got, err)
+		}
+	})
+}
