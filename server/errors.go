@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -42,6 +43,10 @@ func errForbidden(msg string) *appError {
 	return &appError{Status: http.StatusForbidden, Code: "forbidden", Message: msg}
 }
 
+// statusClientClosed is the status logged for a request its client
+// abandoned (nginx's 499); the client never sees it.
+const statusClientClosed = 499
+
 // classify turns any error into an appError. Unknown errors become a 500
 // whose user message reveals nothing.
 func classify(err error) *appError {
@@ -54,6 +59,10 @@ func classify(err error) *appError {
 	var review *models.ReviewError
 	var notReviewer *models.NotReviewerError
 	switch {
+	case errors.Is(err, context.Canceled):
+		// The client went away (a page left during an autosave): nobody
+		// reads the answer, and it is no fault of the server's.
+		return &appError{Status: statusClientClosed, Code: "canceled", Message: "the request was canceled by the client", Err: err}
 	case errors.As(err, &review):
 		return &appError{Status: http.StatusConflict, Code: "review_state", Message: review.Error()}
 	case errors.As(err, &notReviewer):

@@ -25,6 +25,9 @@ type reminderSettingsView struct {
 	Errors     map[string]string
 	Conflict   bool
 	NewChannel channelForm
+	// Typed holds the number fields as typed, so that a refused form shows
+	// them back as they were, blanks included.
+	Typed map[string]string
 }
 
 // channelForm is the form's view of a channel.
@@ -65,10 +68,12 @@ func (s *Server) renderReminderSettings(c *gin.Context, status int, edited *mode
 			v.NextAt = cad.Next(s.store.Now())
 		}
 	}
+	v.Typed = map[string]string{"hour": strconv.Itoa(v.Settings.Hour), "due_soon_days": strconv.Itoa(v.Settings.DueSoonDays)}
 	if edited != nil {
 		v.Conflict = status == http.StatusConflict
 		if !v.Conflict {
 			v.Settings = *edited
+			v.Typed = map[string]string{"hour": c.PostForm("hour"), "due_soon_days": c.PostForm("due_soon_days")}
 		}
 	}
 	v.NewChannel = channelForm{Kind: models.ChannelSMTP, Enabled: true, Settings: models.ChannelSettings{Port: 587, Security: "starttls"}}

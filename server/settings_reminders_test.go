@@ -35,6 +35,11 @@ func TestReminderSettingsPages(t *testing.T) {
 				!strings.Contains(bad.Body, `value="Atlantis/Capital"`) {
 				t.Fatalf("invalid settings: %d", bad.StatusCode)
 			}
+			blank := admin.PostForm("/settings/reminders", url.Values{"version": {"1"}, "enabled": {"on"}, "every": {"daily"},
+				"weekday": {"1"}, "hour": {""}, "zone": {"UTC"}, "due_soon_days": {"7"}})
+			if blank.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(blank.Body, `name="hour" min="0" max="23" value=""`) {
+				t.Errorf("a blank hour comes back blank with its error: %d", blank.StatusCode)
+			}
 			good := url.Values{"version": {"1"}, "enabled": {"on"}, "every": {"weekly"}, "weekday": {"1"}, "hour": {"9"},
 				"zone": {"Europe/Paris"}, "due_soon_days": {"5"}}
 			if res := admin.PostForm("/settings/reminders", good); res.StatusCode != http.StatusSeeOther {
