@@ -30,6 +30,7 @@ type actionJSON struct {
 	Verification string      `json:"verification"`
 	TrackerURL   string      `json:"tracker_url"`
 	TrackerKey   string      `json:"tracker_key"`
+	Cause        string      `json:"cause"` // "why:w3" or "factor:f2": the Five Whys step or factor it addresses
 	Version      int64       `json:"version"`
 	CreatedAt    time.Time   `json:"created_at"`
 	UpdatedAt    time.Time   `json:"updated_at"`
@@ -45,7 +46,7 @@ type hintJSON struct {
 func (s *Server) toActionJSON(a *models.Action) actionJSON {
 	out := actionJSON{ID: a.ID, IncidentID: a.IncidentID, Title: a.Title, Description: a.Description, Team: a.Team,
 		Priority: a.Priority, Kind: a.Kind, Status: a.Status, Reason: a.Reason, Verification: a.Verification,
-		TrackerURL: a.TrackerURL, TrackerKey: a.Tracker().Key, Version: a.Version, CreatedAt: a.CreatedAt,
+		TrackerURL: a.TrackerURL, TrackerKey: a.Tracker().Key, Cause: a.Cause, Version: a.Version, CreatedAt: a.CreatedAt,
 		UpdatedAt: a.UpdatedAt, ClosedAt: a.ClosedAt, Hints: []hintJSON{}}
 	if a.Owner != nil {
 		out.Owner = &authorJSON{ID: a.Owner.ID, Email: a.Owner.Email, Name: a.Owner.Name}
@@ -195,6 +196,8 @@ func (s *Server) applyActionJSON(c *gin.Context, obj map[string]json.RawMessage,
 			err = decodeString(raw, &in.Verification)
 		case "tracker_url":
 			err = decodeString(raw, &in.TrackerURL)
+		case "cause":
+			err = decodeString(raw, &in.Cause)
 		case "due_date":
 			in.DueDate, err = decodeDate(raw)
 		case "owner":

@@ -117,3 +117,34 @@ func TestAPIActions(t *testing.T) {
 		})
 	}
 }
+
+// An action's cause (the Five Whys step or factor it addresses) is read and
+// written through the API like its other fields.
+func TestAPIActionCause(t *testing.T) {
+	for _, d := range testdb.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			app := apptest.Start(t, d, nil)
+			token := app.Token(models.RoleEditor)
+			var inc incidentBody
+			app.API("POST", "/api/v1/incidents", token, `{"title":"Chatbot errors","severity":"SEV2","started_at":"2022-11-17T10:45:00Z"}`).JSON(t, &inc)
+			res := app.API("POST", fmt.Sprintf("/api/v1/incidents/%d/actions", inc.ID), token,
+				`{"title":"Run migrations before the app deploy","cause":"why:w2"}`)
+			var a struct {
+				ID    int64  `json:"id"`
+				Cause string `json:"cause"`
+			}
+			res.JSON(t, &a)
+			if res.StatusCode != http.StatusCreated || a.Cause != "why:w2" {
+				t.Fatalf("create with a cause: %d %s", res.StatusCode, res.Body)
+			}
+			bad := app.API("PATCH", fmt.Sprintf("/api/v1/actions/%d", a.ID), token, `{"cause":"the deploy"}`, "If-Match", res.Header.Get("ETag"))
+			if bad.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(bad.Body, `"cause"`) {
+				t.Errorf("a malformed cause: %d %s", bad.StatusCode, bad.Body)
+			}
+			ok := app.API("PATCH", fmt.Sprintf("/api/v1/actions/%d", a.ID), token, `{"cause":""}`, "If-Match", res.Header.Get("ETag"))
+			if ok.JSON(t, &a); ok.StatusCode != http.StatusOK || a.Cause != "" {
+				t.Errorf("clear the cause: %d %s", ok.StatusCode, ok.Body)
+			}
+		})
+	}
+}
