@@ -31,11 +31,34 @@ type whysForm struct {
 // whyRow is one step as the form shows it.
 type whyRow struct {
 	postmortem.FlatStep
-	ParentNumber string         // "1.2" for a cause of step 1.2; "" at the top level
-	First, Last  bool           // among its siblings: it cannot move up, down
-	Below        int            // steps below it, deleted with it
-	Cited        map[int64]bool // its evidence, by timeline entry id
+	ParentNumber string                 // "1.2" for a cause of step 1.2; "" at the top level
+	First, Last  bool                   // among its siblings: it cannot move up, down
+	Below        int                    // steps below it, deleted with it
+	Cited        map[int64]bool         // its evidence, by timeline entry id
+	Offer        []models.TimelineEntry // the entries offered as its evidence
 	Actions      []models.Action
+}
+
+// maxOfferedEntries is how long a timeline every why step offers whole as
+// evidence. A longer one (thousands of alerts) would repeat thousands of
+// checkboxes under every step: then each step offers the highlighted
+// entries and the ones it cites.
+const maxOfferedEntries = 60
+
+// offeredEntries are the timeline entries a step offers as evidence, in
+// timeline order; a cited entry is always among them, so that saving the
+// form never drops a citation.
+func offeredEntries(entries []models.TimelineEntry, cited map[int64]bool) []models.TimelineEntry {
+	if len(entries) <= maxOfferedEntries {
+		return entries
+	}
+	var out []models.TimelineEntry
+	for _, e := range entries {
+		if e.Highlight || cited[e.ID] {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 func whysFormOf(_ *Server, _ *gin.Context, v *writeView) any { return newWhysForm(v, v.Whys) }
@@ -62,6 +85,7 @@ func newWhysForm(v *writeView, w postmortem.Whys) whysForm {
 		for _, e := range s.Evidence {
 			row.Cited[e] = true
 		}
+		row.Offer = offeredEntries(v.Entries, row.Cited)
 		for _, after := range flat[i+1:] { // the subtree follows the step
 			if after.Depth <= s.Depth {
 				break

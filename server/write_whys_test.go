@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"hindsight/internal/apptest"
 	"hindsight/internal/testdb"
@@ -334,3 +335,56 @@ func TestFiveWhysAndFactors(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// A long timeline is not repeated under every why step: each step offers
+// the highlighted entries and the ones it cites, and saving keeps every
+// citation.
+func TestWhysEvidenceOnLongTimeline(t *testing.T) {
+	app := apptest.Start(t, models.SQLite, nil)
+	app.User("root@example.com", models.RoleAdmin)
+	ed := app.SignedIn("ed@example.com", models.RoleEditor)
+	ctx := context.Background()
+	inc, err := app.Store.CreateIncident(ctx, models.IncidentInput{Title: "Alert storm", Severity: "SEV2", Status: "draft",
+		StartedAt: mustTime("2022-11-17T10:00:00Z")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entries []*models.TimelineEntry
+	for i := range 70 {
+		e, err := app.Store.AddNote(ctx, inc.ID, models.NoteInput{At: mustTime("2022-11-17T10:00:00Z").Add(time.Duration(i) * time.Minute),
+			Title: fmt.Sprintf("note %02d", i), Highlight: i == 5}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries = append(entries, e)
+	}
+	cited := entries[40]
+	whys := postmortem.Whys{Problem: "Alerts everywhere", Steps: []postmortem.WhyStep{
+		{ID: "w1", Why: "Why?", Because: "A loop.", Evidence: []int64{cited.ID}},
+		{ID: "w2", Why: "Why else?", Because: "No limit."}}}
+	if _, err := app.Store.SaveWhys(ctx, inc.ID, whys, 0, "ed"); err != nil {
+		t.Fatal(err)
+	}
+	base := fmt.Sprintf("/incidents/%d/write/whys", inc.ID)
+	page := ed.Get(base)
+	if n := strings.Count(page.Body, `name="evidence_w1"`); n != 2 {
+		t.Errorf("step 1 offers %d entries, want 2 (the highlighted one and the cited one)", n)
+	}
+	if n := strings.Count(page.Body, `name="evidence_w2"`); n != 1 {
+		t.Errorf("step 2 offers %d entries, want the highlighted one", n)
+	}
+	if !strings.Contains(page.Body, "The 70 entries are too many") {
+		t.Error("the page does not say why only some entries are offered")
+	}
+	form := url.Values{"version": {"1"}, "problem": {"Alerts everywhere"}, "step": {"w1", "w2"}, "parent_w1": {""}, "parent_w2": {""},
+		"why_w1": {"Why?"}, "because_w1": {"A loop, again."}, "evidence_w1": {fmt.Sprint(cited.ID)},
+		"why_w2": {"Why else?"}, "because_w2": {"No limit."}, "evidence_w2": {fmt.Sprint(entries[5].ID)}}
+	if res := ed.PostForm(base, form); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d %s", res.StatusCode, res.Body)
+	}
+	got, _, _ := app.Store.Whys(ctx, inc.ID)
+	if len(got.Steps) != 2 || fmt.Sprint(got.Steps[0].Evidence) != fmt.Sprint([]int64{cited.ID}) ||
+		fmt.Sprint(got.Steps[1].Evidence) != fmt.Sprint([]int64{entries[5].ID}) {
+		t.Errorf("after the save: %+v", got.Steps)
+	}
+}
