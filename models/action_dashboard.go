@@ -217,20 +217,30 @@ func (s *Store) weeklyOpenedClosed(ctx context.Context, f ActionFilter, now time
 	bounds, index := dayIntervals(loc, first, first+7*int64(len(out)))
 	var b strings.Builder
 	var args []any
-	weekOf := func(col string) {
-		b.WriteString("CASE")
-		for i := range index {
-			b.WriteString(" WHEN " + col + " < ? THEN " + strconv.Itoa(index[i]))
-			args = append(args, bounds[i+1])
+	// weekOf writes the week of col: a binary search of the intervals
+	// [lo, hi) as nested CASEs, about five comparisons a row. Below the
+	// first bound, at or above the last, or NULL, it ends in the first or
+	// the last interval, which are outside the weeks (-1).
+	var weekOf func(col string, lo, hi int)
+	weekOf = func(col string, lo, hi int) {
+		if hi-lo == 1 {
+			b.WriteString(strconv.Itoa(index[lo]))
+			return
 		}
-		b.WriteString(" ELSE -1 END")
+		mid := (lo + hi) / 2
+		b.WriteString("CASE WHEN " + col + " < ? THEN ")
+		args = append(args, bounds[mid])
+		weekOf(col, lo, mid)
+		b.WriteString(" ELSE ")
+		weekOf(col, mid, hi)
+		b.WriteString(" END")
 	}
 	b.WriteString("CASE WHEN actions.status IN ? THEN ")
 	closed := []string{actions.StatusDone, actions.StatusWontDo}
 	args = append(args, closed)
-	weekOf("actions.closed_at")
+	weekOf("actions.closed_at", 0, len(index))
 	b.WriteString(" ELSE -1 END AS closed_week, ")
-	weekOf("actions.created_at")
+	weekOf("actions.created_at", 0, len(index))
 	b.WriteString(" AS opened_week, COUNT(*)")
 	from, to := bounds[0], bounds[len(bounds)-1]
 	rows, err := s.actionQuery(ctx, f).Select(b.String(), args...).
@@ -269,8 +279,9 @@ func isoMonday(year, week int) int64 {
 // is the same: interval i runs from bounds[i] to bounds[i+1], and index[i]
 // is the week of its date counted from first, or -1 outside. A date
 // changes at a local midnight or at a change of the zone's offset, so this
-// holds when clocks skip midnight or go back across it; the intervals
-// start and end two days beyond the range, on whole seconds.
+// holds when clocks skip midnight or go back across it. The intervals
+// start and end two days beyond the range, on whole seconds, so the first
+// and the last are always outside it (-1).
 func dayIntervals(loc *time.Location, first, end int64) (bounds []time.Time, index []int) {
 	const day = 86400
 	t, stop := time.Unix((first-2)*day, 0), time.Unix((end+2)*day, 0)
