@@ -90,6 +90,18 @@ const (
 	windowAfter  = 30 * time.Minute
 )
 
+// incidentOfFile is the incident a per-incident file (evidence/<slug>.yaml,
+// postmortems/<slug>.yaml) belongs to: the one its name names.
+func incidentOfFile(name string, incidents []Incident) (*Incident, error) {
+	slug := strings.TrimSuffix(path.Base(name), ".yaml")
+	for i := range incidents {
+		if incidents[i].Slug == slug {
+			return &incidents[i], nil
+		}
+	}
+	return nil, fileErr(name, fmt.Errorf("unknown incident slug %q: the file must be named after an incident (no %s/%s.yaml)", slug, incidentsDir, slug))
+}
+
 // parseEvidence reads and checks every file under evidence/ against the
 // incidents; the result follows the incidents' order.
 // owners are the e-mail addresses of the seed users, which actions may
@@ -101,21 +113,15 @@ func parseEvidence(fsys fs.FS, incidents []Incident, owners map[string]bool) ([]
 	}
 	bySlug := make(map[string]*Evidence, len(names))
 	for _, name := range names {
-		slug := strings.TrimSuffix(path.Base(name), ".yaml")
-		var inc *Incident
-		for i := range incidents {
-			if incidents[i].Slug == slug {
-				inc = &incidents[i]
-			}
-		}
-		if inc == nil {
-			return nil, fileErr(name, fmt.Errorf("unknown incident slug %q: the file must be named after an incident (no %s/%s.yaml)", slug, incidentsDir, slug))
+		inc, err := incidentOfFile(name, incidents)
+		if err != nil {
+			return nil, err
 		}
 		ev, err := parseEvidenceFile(fsys, name, inc, owners)
 		if err != nil {
 			return nil, err
 		}
-		bySlug[slug] = ev
+		bySlug[inc.Slug] = ev
 	}
 	var out []Evidence
 	for _, inc := range incidents {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path"
 	"slices"
 	"strings"
 	"time"
@@ -144,19 +143,13 @@ func parsePostmortems(fsys fs.FS, incidents []Incident, evidence []Evidence) ([]
 	}
 	bySlug := make(map[string]*Postmortem, len(names))
 	for _, name := range names {
-		slug := strings.TrimSuffix(path.Base(name), ".yaml")
-		var inc *Incident
-		for i := range incidents {
-			if incidents[i].Slug == slug {
-				inc = &incidents[i]
-			}
-		}
-		if inc == nil {
-			return nil, fileErr(name, fmt.Errorf("unknown incident slug %q: the file must be named after an incident (no %s/%s.yaml)", slug, incidentsDir, slug))
+		inc, err := incidentOfFile(name, incidents)
+		if err != nil {
+			return nil, err
 		}
 		var ev *Evidence
 		for i := range evidence {
-			if evidence[i].Slug == slug {
+			if evidence[i].Slug == inc.Slug {
 				ev = &evidence[i]
 			}
 		}
@@ -164,7 +157,7 @@ func parsePostmortems(fsys fs.FS, incidents []Incident, evidence []Evidence) ([]
 		if err != nil {
 			return nil, err
 		}
-		bySlug[slug] = pm
+		bySlug[inc.Slug] = pm
 	}
 	var out []Postmortem
 	for _, inc := range incidents {
